@@ -1,0 +1,30 @@
+import sys
+
+from salur.accounts.services import user_create
+from salur.core.commands import SalurCommand
+from salur.core.errors import CommandFailed, SalurError
+
+
+class Command(SalurCommand):
+    help = "Membuat pengguna: salur users add NAMA --role PERAN [--wilayah KODE] [--password-stdin]"
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("name")
+        parser.add_argument("--role", required=True)
+        parser.add_argument("--wilayah", default=None)
+        parser.add_argument("--password-stdin", action="store_true")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+        password = sys.stdin.readline().rstrip("\n") if options["password_stdin"] else None
+        try:
+            user = user_create(
+                username=options["name"], role=options["role"], wilayah=options["wilayah"], password=password
+            )
+        except SalurError as exc:
+            raise CommandFailed(str(exc)) from exc
+        payload = {"user": user.username, "role": user.role, "wilayah": user.wilayah_id or ""}
+        if options["json"]:
+            self.emit_json(payload)
+        else:
+            self.stdout.write(f"Pengguna {user.username} ({user.role}) dibuat.")

@@ -1,0 +1,35 @@
+"""The /api/v1 door: django-ninja, one router per domain app."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+from ninja.security import APIKeyHeader, django_auth
+
+from salur.accounts.tokens import user_for_token
+
+
+class TokenAuth(APIKeyHeader):
+    """`Authorization: Token <key>`; the key is created by `salur users token NAME`."""
+
+    param_name = "Authorization"
+
+    def authenticate(self, request, key):  # type: ignore[no-untyped-def]
+        if not key or not key.startswith("Token "):
+            return None
+        user = user_for_token(key.removeprefix("Token ").strip())
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Salur API",
+    version="1",
+    description="Registri sosial, impor, dan layanan bansos. Autentikasi: sesi (cookie) atau token.",
+    auth=[django_auth, TokenAuth()],
+    urls_namespace="api",
+)
+
+from salur.registry.api import router as registry_router  # noqa: E402
+
+api.add_router("/registry", registry_router)

@@ -1,0 +1,114 @@
+"""Bulk I/O between Polars frames and the database, the same API on PostgreSQL and SQLite.
+
+PostgreSQL: COPY FROM STDIN in CSV form (psycopg 3). SQLite: executemany in large batches.
+Table and column names come from our own schema constants, never from user input; values always travel
+as COPY data or bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator, Sequence
+
+import polars as pl
+from django.db import connection
+
+SQLITE_BATCH = 50_000
+COPY_CHUNK = 8 * 1024 * 1024
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _sqlite_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """SQLite stores dates and datetimes as ISO text (as Django does) and booleans as 0/1."""
+    exprs = []
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Date:
+            exprs.append(pl.col(name).dt.strftime("%Y-%m-%d"))
+        elif isinstance(dtype, pl.Datetime):
+            exprs.append(pl.col(name).dt.strftime("%Y-%m-%d %H:%M:%S.%6f"))
+        elif dtype == pl.Boolean:
+            exprs.append(pl.col(name).cast(pl.Int8))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def copy_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None = None) -> int:
+    """Append the frame's rows to `table` (columns named like the frame's, or `columns`)."""
+    cols = list(columns or frame.columns)
+    frame = frame.select(cols)
+    if frame.height == 0:
+        return 0
+    with connection.cursor() as cursor:
+        if is_postgres():
+            col_sql = ", ".join(qn(c) for c in cols)
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {qn(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
+                for chunk in _csv_chunks(frame):
+                    copy.write(chunk)
+        else:
+            frame = _sqlite_ready(frame)
+            placeholders = ", ".join("?" for _ in cols)
+            col_sql = ", ".join(qn(c) for c in cols)
+            sql = f"INSERT INTO {qn(table)} ({col_sql}) VALUES ({placeholders})"
+            raw = cursor.cursor
+            for start in range(0, frame.height, SQLITE_BATCH):
+                raw.executemany(sql, frame.slice(start, SQLITE_BATCH).iter_rows())
+    return frame.height
+
+
+def _csv_chunks(frame: pl.DataFrame) -> Iterator[bytes]:
+    """CSV for COPY: strings quoted so that '' stays an empty string and an unquoted empty field is NULL."""
+    rows_per_chunk = 200_000
+    for start in range(0, frame.height, rows_per_chunk):
+        buf = io.BytesIO()
+        frame.slice(start, rows_per_chunk).write_csv(
+            buf, include_header=False, quote_style="non_numeric", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
+        )
+        yield buf.getvalue()
+
+
+def read_frame(
+    sql: str, params: Sequence[object] = (), schema: dict[str, pl.DataType] | None = None, *, all_text: bool = False
+) -> pl.DataFrame:
+    """Run a query and return its rows as a frame (PostgreSQL: COPY TO for speed)."""
+    with connection.cursor() as cursor:
+        if is_postgres() and not params:
+            raw = cursor.cursor
+            buf = io.BytesIO()
+            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+                for data in copy:
+                    buf.write(data)
+            buf.seek(0)
+            if buf.getbuffer().nbytes == 0:
+                return pl.DataFrame(schema=schema or {})
+            if schema is not None:
+                return pl.read_csv(buf, schema=schema)
+            if all_text:
+                return pl.read_csv(buf, infer_schema=False)
+            return pl.read_csv(buf, infer_schema_length=None)
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    if schema is None:
+        return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+    return pl.DataFrame(rows, schema=list(schema.items()), orient="row")
+
+
+def db_now() -> object:
+    """The current time as a bound parameter the backend accepts for a DateTimeField."""
+    from django.utils import timezone
+
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()

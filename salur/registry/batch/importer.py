@@ -1,0 +1,492 @@
+"""The registry import pipeline: read -> validate -> stage -> merge, in one transaction.
+
+Steps (each set-based):
+1. check the files can be read at all (UTF-8, a header with the key columns): else UnreadableFile, nothing stored;
+2. stream each file in chunks (bounded memory), validate whole columns with Polars (batch/validate.py), append
+   the problems to the rejects file and the accepted rows to a staging table (COPY on PostgreSQL);
+3. merge the staging tables into the registry with a few SQL statements: history of changed rows, update,
+   insert; members find their household by no_kk; the KEPALA_KELUARGA flag is recomputed for touched households.
+Everything from step 2 on runs in one transaction: an import that dies midway leaves the registry untouched.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import connection, transaction
+
+from salur.core.bulk import copy_frame, db_now, is_postgres, qn, read_frame
+from salur.core.errors import UnreadableFile
+from salur.registry import schema
+from salur.registry.batch import validate as v
+
+CHUNK_ROWS = int(os.environ.get("SALUR_IMPORT_CHUNK_ROWS", "500000"))
+Progress = Callable[[float, str], None]
+
+HOUSEHOLD_TABLE = "registry_household"
+MEMBER_TABLE = "registry_member"
+CHANGE_TABLE = "registry_registrychange"
+
+# Columns of the staging tables, with their PostgreSQL and SQLite types.
+HOUSEHOLD_STAGE: dict[str, tuple[str, str]] = {
+    "no_kk": ("varchar(16)", "TEXT"),
+    "kode_wilayah": ("varchar(10)", "TEXT"),
+    "alamat": ("text", "TEXT"),
+    "rt": ("text", "TEXT"),
+    "rw": ("text", "TEXT"),
+    "luas_lantai_m2": ("double precision", "REAL"),
+    **{c: ("text", "TEXT") for c in schema.KELUARGA_NAMES if c.startswith(("jenis_", "sumber_"))},
+    "bahan_bakar_memasak": ("text", "TEXT"),
+    "fasilitas_bab": ("text", "TEXT"),
+    "status_rumah": ("text", "TEXT"),
+    "daya_listrik_va": ("integer", "INTEGER"),
+    **{a: ("boolean", "INTEGER") for a in schema.ASET},
+    "bank": ("text", "TEXT"),
+    "no_rekening": ("text", "TEXT"),
+    "desil": ("smallint", "INTEGER"),
+    "desil_sumber": ("text", "TEXT"),
+    "pengeluaran_per_kapita": ("bigint", "INTEGER"),
+    "tanggal_pendataan": ("date", "TEXT"),
+}
+MEMBER_STAGE: dict[str, tuple[str, str]] = {
+    "nik": ("varchar(16)", "TEXT"),
+    "no_kk": ("varchar(16)", "TEXT"),
+    "nama": ("text", "TEXT"),
+    "jenis_kelamin": ("text", "TEXT"),
+    "tempat_lahir": ("text", "TEXT"),
+    "tanggal_lahir": ("date", "TEXT"),
+    "hubungan": ("text", "TEXT"),
+    "status_kawin": ("text", "TEXT"),
+    "pendidikan": ("text", "TEXT"),
+    "sekolah": ("text", "TEXT"),
+    "pekerjaan": ("text", "TEXT"),
+    "disabilitas": ("text", "TEXT"),
+    "hamil": ("boolean", "INTEGER"),
+    "nama_ibu": ("text", "TEXT"),
+    "flags": ("text", "TEXT"),
+}
+# Household columns compared to decide whether a row changed (desil has its own rule, flags are derived).
+HOUSEHOLD_COMPARED = [c for c in HOUSEHOLD_STAGE if c not in ("no_kk", "desil", "desil_sumber")]
+MEMBER_COMPARED = [c for c in MEMBER_STAGE if c not in ("nik", "no_kk")]
+
+
+@dataclass
+class FileCounts:
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    created: int = 0
+    updated: int = 0
+
+
+@dataclass
+class ImportSummary:
+    households: FileCounts = field(default_factory=FileCounts)
+    members: FileCounts = field(default_factory=FileCounts)
+    rejects: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
+    rejects_file: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "households": vars(self.households),
+            "members": vars(self.members),
+            "rejects": {k: self.rejects[k] for k in schema.REJECT_CODES if self.rejects.get(k)},
+            "flags": {k: self.flags[k] for k in schema.FLAG_CODES if self.flags.get(k)},
+            "rejects_file": self.rejects_file,
+            "warnings": list(self.warnings),
+        }
+
+    @property
+    def any_rejected(self) -> bool:
+        return bool(self.households.rejected or self.members.rejected)
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    actor_id: int | None
+    source: str
+    job_id: int | None
+
+
+# --- reading -------------------------------------------------------------------------------------------
+
+
+def check_readable(path: Path, berkas: str, expected: tuple[str, ...], key: tuple[str, ...]) -> list[str]:
+    """Refuse a file that cannot be read at all; return the header's column names (normalised)."""
+    if not path.exists() or not path.is_file():
+        raise UnreadableFile(f"Berkas {berkas} tidak ditemukan: {path}")
+    if path.stat().st_size == 0:
+        raise UnreadableFile(f"Berkas {berkas} kosong: {path}")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first = b""
+    with path.open("rb") as fh:
+        while block := fh.read(16 * 1024 * 1024):
+            if not first:
+                first = block[:65536]
+            if b"\x00" in block:
+                raise UnreadableFile(f"Berkas {berkas} bukan berkas CSV (berisi data biner): {path}")
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError as exc:
+                raise UnreadableFile(
+                    f"Berkas {berkas} bukan teks UTF-8 (sekitar bita ke-{exc.start}); simpan ulang sebagai CSV UTF-8"
+                ) from exc
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"Berkas {berkas} bukan teks UTF-8; simpan ulang sebagai CSV UTF-8") from exc
+    text = first.decode("utf-8", errors="ignore").lstrip("\ufeff")
+    header_line = text.splitlines()[0] if text.strip() else ""
+    if not header_line.strip():
+        raise UnreadableFile(f"Berkas {berkas} kosong: tidak ada baris judul kolom")
+    header = next(csv.reader([header_line]))
+    names = [h.strip().lower() for h in header]
+    if len(set(names)) != len(names):
+        dup = sorted({n for n in names if names.count(n) > 1})
+        raise UnreadableFile(f"Berkas {berkas}: nama kolom ganda di baris judul: {', '.join(dup)}")
+    if not set(key) & set(names):
+        raise UnreadableFile(
+            f"Berkas {berkas} bukan CSV format pertukaran registri: kolom {', '.join(key)} tidak ditemukan"
+        )
+    required = [c.name for c in (schema.KELUARGA_COLUMNS + schema.ANGGOTA_COLUMNS) if c.required and c.name in expected]
+    missing = [c for c in dict.fromkeys(required) if c not in names]
+    if missing:
+        raise UnreadableFile(f"Berkas {berkas}: kolom wajib tidak ada: {', '.join(missing)}")
+    return names
+
+
+def iter_chunks(path: Path, names: list[str], expected: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Stream a CSV file as normalised string frames of at most CHUNK_ROWS rows, with `_baris`."""
+    lf = pl.scan_csv(
+        path,
+        infer_schema=False,
+        new_columns=names,
+        truncate_ragged_lines=True,
+        row_index_name=v.ROW,
+        row_index_offset=1,
+        raise_if_empty=False,
+        quote_char='"',
+    )
+    present = [c for c in expected if c in names]
+    absent = [c for c in expected if c not in names]
+    lf = lf.select(pl.col(v.ROW).cast(pl.Int64), *[pl.col(c) for c in present]).with_columns(
+        [pl.lit(None, dtype=pl.Utf8).alias(c) for c in absent]
+    )
+    try:
+        for batch in lf.collect_batches(chunk_size=CHUNK_ROWS):
+            yield v.normalise(batch, expected)
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFile(f"Berkas {path.name} tidak dapat dibaca sebagai CSV: {str(exc).splitlines()[0]}") from exc
+
+
+# --- reference data ------------------------------------------------------------------------------------
+
+
+def load_reference() -> v.Reference:
+    desa = read_frame("SELECT kode FROM regions_region WHERE level = 4", schema={"kode": pl.Utf8})["kode"]
+    kec = read_frame(
+        "SELECT kode FROM regions_region WHERE level = 3 UNION SELECT kode FROM regions_historicalkecamatan",
+        schema={"kode": pl.Utf8},
+    )["kode"]
+    from salur.core.bulk import today
+
+    return v.Reference(desa_codes=desa, kecamatan_codes=kec, today=today())
+
+
+def registry_households_for(keys: list[int]) -> pl.DataFrame:
+    """(no_kk_int, tanggal_pendataan) of registry households among `keys`."""
+    out = []
+    for start in range(0, len(keys), 5000):
+        batch = [f"{k:016d}" for k in keys[start : start + 5000]]
+        placeholders = ", ".join(["%s"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT no_kk, tanggal_pendataan FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({placeholders})", batch
+            )
+            out.extend(cursor.fetchall())
+    rows = [(int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))) for k, d in out]
+    return pl.DataFrame(rows, schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date}, orient="row")
+
+
+# --- staging and merge ---------------------------------------------------------------------------------
+
+
+def _create_stage(name: str, columns: dict[str, tuple[str, str]]) -> None:
+    pg = is_postgres()
+    cols = ", ".join(f"{qn(c)} {t[0] if pg else t[1]}" for c, t in columns.items())
+    suffix = " ON COMMIT DROP" if pg else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
+        cursor.execute(f"CREATE TEMP TABLE {qn(name)} ({cols}){suffix}")
+
+
+def _drop_stage(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
+
+
+def _json(alias_cols: list[tuple[str, str]]) -> str:
+    """A JSON object of (key, SQL expression) pairs in the backend's dialect."""
+    args = ", ".join(f"'{k}', {expr}" for k, expr in alias_cols)
+    return f"json_build_object({args})::jsonb" if is_postgres() else f"json_object({args})"
+
+
+def _distinct(a: str, b: str) -> str:
+    return f"{a} IS DISTINCT FROM {b}"
+
+
+def merge_households(ctx: ImportContext, now: object) -> tuple[int, int]:
+    h, s = "h", "s"
+    desil_changed = (
+        f"(({s}.desil IS NOT NULL AND ({_distinct(f'{h}.desil', f'{s}.desil')} OR {h}.desil_sumber <> 'supplied'))"
+        f" OR ({s}.desil IS NULL AND {h}.desil_sumber = 'supplied'))"
+    )
+    changed = " OR ".join([_distinct(f"{h}.{qn(c)}", f"{s}.{qn(c)}") for c in HOUSEHOLD_COMPARED] + [desil_changed])
+    new_desil = f"CASE WHEN {s}.desil IS NOT NULL THEN {s}.desil WHEN {h}.desil_sumber = 'computed' THEN {h}.desil END"
+    new_sumber = (
+        f"CASE WHEN {s}.desil IS NOT NULL THEN 'supplied' WHEN {h}.desil_sumber = 'computed' THEN 'computed' ELSE '' END"
+    )
+    data_cols = [c for c in HOUSEHOLD_STAGE if c != "no_kk"]
+    before = _json([(c, f"{h}.{qn(c)}") for c in data_cols])
+    after = _json(
+        [(c, f"{s}.{qn(c)}") for c in data_cols if c not in ("desil", "desil_sumber")]
+        + [("desil", new_desil), ("desil_sumber", new_sumber)]
+    )
+    params = [now, ctx.actor_id, ctx.source, ctx.job_id]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
+            f" SELECT %s, %s, %s, %s, 'household', {s}.no_kk, 'update', {before}, {after}"
+            f" FROM stage_household {s} JOIN {HOUSEHOLD_TABLE} {h} ON {h}.no_kk = {s}.no_kk WHERE {changed}",
+            params,
+        )
+        sets = [f"{qn(c)} = {s}.{qn(c)}" for c in HOUSEHOLD_COMPARED]
+        sets += [f"desil = {new_desil}", f"desil_sumber = {new_sumber}", "updated_at = %s"]
+        cursor.execute(
+            f"UPDATE {HOUSEHOLD_TABLE} AS {h} SET {', '.join(sets)} FROM stage_household {s}"
+            f" WHERE {h}.no_kk = {s}.no_kk AND ({changed})",
+            [now],
+        )
+        updated = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
+            f" SELECT %s, %s, %s, %s, 'household', {s}.no_kk, 'create', NULL, NULL FROM stage_household {s}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {HOUSEHOLD_TABLE} {h} WHERE {h}.no_kk = {s}.no_kk)",
+            params,
+        )
+        cols = list(HOUSEHOLD_STAGE)
+        col_sql = ", ".join(qn(c) for c in cols)
+        cursor.execute(
+            f"INSERT INTO {HOUSEHOLD_TABLE} ({col_sql}, flags, created_at, updated_at)"
+            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, '', %s, %s FROM stage_household {s}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {HOUSEHOLD_TABLE} {h} WHERE {h}.no_kk = {s}.no_kk)",
+            [now, now],
+        )
+        created = cursor.rowcount
+    return created, updated
+
+
+def merge_members(ctx: ImportContext, now: object) -> tuple[int, int]:
+    m, s, hh, ho = "m", "s", "hh", "ho"
+    changed = " OR ".join(
+        [_distinct(f"{m}.household_id", f"{hh}.id")] + [_distinct(f"{m}.{qn(c)}", f"{s}.{qn(c)}") for c in MEMBER_COMPARED]
+    )
+    before = _json([("no_kk", f"{ho}.no_kk")] + [(c, f"{m}.{qn(c)}") for c in MEMBER_COMPARED])
+    after = _json([("no_kk", f"{s}.no_kk")] + [(c, f"{s}.{qn(c)}") for c in MEMBER_COMPARED])
+    params = [now, ctx.actor_id, ctx.source, ctx.job_id]
+    with connection.cursor() as cursor:
+        # Households a member leaves also need their head count checked again.
+        cursor.execute(
+            f"INSERT INTO stage_affected (id) SELECT {m}.household_id FROM stage_member {s}"
+            f" JOIN {MEMBER_TABLE} {m} ON {m}.nik = {s}.nik"
+        )
+        cursor.execute(
+            f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
+            f" SELECT %s, %s, %s, %s, 'member', {s}.nik, 'update', {before}, {after}"
+            f" FROM stage_member {s} JOIN {MEMBER_TABLE} {m} ON {m}.nik = {s}.nik"
+            f" JOIN {HOUSEHOLD_TABLE} {hh} ON {hh}.no_kk = {s}.no_kk"
+            f" JOIN {HOUSEHOLD_TABLE} {ho} ON {ho}.id = {m}.household_id WHERE {changed}",
+            params,
+        )
+        sets = [f"{qn(c)} = {s}.{qn(c)}" for c in MEMBER_COMPARED] + [f"household_id = {hh}.id", "updated_at = %s"]
+        cursor.execute(
+            f"UPDATE {MEMBER_TABLE} AS {m} SET {', '.join(sets)} FROM stage_member {s}"
+            f" JOIN {HOUSEHOLD_TABLE} {hh} ON {hh}.no_kk = {s}.no_kk WHERE {m}.nik = {s}.nik AND ({changed})",
+            [now],
+        )
+        updated = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
+            f" SELECT %s, %s, %s, %s, 'member', {s}.nik, 'create', NULL, NULL FROM stage_member {s}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {MEMBER_TABLE} {m} WHERE {m}.nik = {s}.nik)",
+            params,
+        )
+        cols = [c for c in MEMBER_STAGE if c != "no_kk"]
+        col_sql = ", ".join(qn(c) for c in cols)
+        cursor.execute(
+            f"INSERT INTO {MEMBER_TABLE} ({col_sql}, household_id, created_at, updated_at)"
+            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, {hh}.id, %s, %s FROM stage_member {s}"
+            f" JOIN {HOUSEHOLD_TABLE} {hh} ON {hh}.no_kk = {s}.no_kk"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {MEMBER_TABLE} {m} WHERE {m}.nik = {s}.nik)",
+            [now, now],
+        )
+        created = cursor.rowcount
+    return created, updated
+
+
+def reflag_heads() -> int:
+    """KEPALA_KELUARGA on touched households: none or more than one head (contract flag). Returns flagged count."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO stage_affected (id) SELECT h.id FROM {HOUSEHOLD_TABLE} h JOIN stage_household s"
+            " ON s.no_kk = h.no_kk"
+        )
+        cursor.execute(
+            f"INSERT INTO stage_affected (id) SELECT h.id FROM {HOUSEHOLD_TABLE} h JOIN stage_member s"
+            " ON s.no_kk = h.no_kk"
+        )
+        heads = (
+            f"(SELECT COUNT(*) FROM {MEMBER_TABLE} m WHERE m.household_id = {HOUSEHOLD_TABLE}.id"
+            " AND m.hubungan = 'kepala_keluarga')"
+        )
+        cursor.execute(
+            f"UPDATE {HOUSEHOLD_TABLE} SET flags = CASE WHEN {heads} = 1 THEN '' ELSE 'KEPALA_KELUARGA' END"
+            " WHERE id IN (SELECT id FROM stage_affected)"
+        )
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {HOUSEHOLD_TABLE} WHERE flags LIKE '%%KEPALA_KELUARGA%%'"
+            " AND id IN (SELECT id FROM stage_affected)"
+        )
+        return int(cursor.fetchone()[0])
+
+
+# --- the pipeline --------------------------------------------------------------------------------------
+
+
+class RejectsWriter:
+    """Appends problems to the rejects CSV (contract columns), one line per problem."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(v.PROBLEM_SCHEMA) + "\n")
+
+    def append(self, problems: pl.DataFrame) -> None:
+        if problems.height == 0:
+            return
+        with self.path.open("ab") as fh:
+            problems.sort("baris", maintain_order=True).write_csv(fh, include_header=False)
+
+
+def run_import(
+    *,
+    keluarga: Path,
+    anggota: Path,
+    rejects: Path,
+    ctx: ImportContext,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    report = progress or (lambda fraction, stage: None)
+    summary = ImportSummary(rejects_file=str(rejects))
+    k_names = check_readable(keluarga, "keluarga", schema.KELUARGA_NAMES, ("no_kk",))
+    a_names = check_readable(anggota, "anggota", schema.ANGGOTA_NAMES, ("nik",))
+    for berkas, names, expected in (
+        ("keluarga.csv", k_names, schema.KELUARGA_NAMES),
+        ("anggota.csv", a_names, schema.ANGGOTA_NAMES),
+    ):
+        extra = [n for n in names if n not in expected]
+        if extra:
+            summary.warnings.append(f"Kolom tambahan di {berkas} diabaikan: {', '.join(extra)}")
+    sizes = keluarga.stat().st_size + anggota.stat().st_size
+    done_bytes = 0.0
+
+    ref = load_reference()
+    state = v.ImportState()
+    writer = RejectsWriter(rejects)
+    report(0.02, "membaca berkas")
+    now = db_now()
+    try:
+        with transaction.atomic():
+            _create_stage("stage_household", HOUSEHOLD_STAGE)
+            _create_stage("stage_member", MEMBER_STAGE)
+            _create_stage("stage_affected", {"id": ("bigint", "INTEGER")})
+
+            k_rows_total = max(1, keluarga.stat().st_size)
+            for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
+                res = v.validate_keluarga(chunk, ref=ref, state=state)
+                _account(summary, summary.households, res)
+                writer.append(res.problems)
+                copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
+                done_bytes += k_rows_total * res.read / max(1, res.read)  # refined below
+                report(0.05 + 0.25 * min(1.0, summary.households.read / _estimate_rows(keluarga)), "memeriksa keluarga")
+            v.finish_households(state)
+            for chunk in iter_chunks(anggota, a_names, schema.ANGGOTA_NAMES):
+                kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
+                    pl.col("no_kk").cast(pl.Int64).unique()
+                )
+                unknown = kk.join(
+                    state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
+                )["no_kk"].to_list()
+                res = v.validate_anggota(
+                    chunk, ref=ref, state=state, registry_households=registry_households_for(unknown)
+                )
+                _account(summary, summary.members, res)
+                writer.append(res.problems)
+                copy_frame("stage_member", res.accepted.drop(v.ROW), list(MEMBER_STAGE))
+                report(0.30 + 0.35 * min(1.0, summary.members.read / _estimate_rows(anggota)), "memeriksa anggota")
+            report(0.70, "menyimpan keluarga")
+            summary.households.created, summary.households.updated = merge_households(ctx, now)
+            report(0.80, "menyimpan anggota")
+            summary.members.created, summary.members.updated = merge_members(ctx, now)
+            report(0.95, "memeriksa kepala keluarga")
+            heads = reflag_heads()
+            if heads:
+                summary.flags["KEPALA_KELUARGA"] = heads
+            if not is_postgres():
+                for name in ("stage_household", "stage_member", "stage_affected"):
+                    _drop_stage(name)
+    except BaseException:
+        if not is_postgres() and not connection.in_atomic_block:
+            for name in ("stage_household", "stage_member", "stage_affected"):
+                try:
+                    _drop_stage(name)
+                except Exception:  # noqa: S110 - the connection may already be gone
+                    pass
+        raise
+    del sizes, done_bytes
+    report(1.0, "selesai")
+    return summary
+
+
+_ROW_ESTIMATES: dict[Path, int] = {}
+
+
+def _estimate_rows(path: Path) -> int:
+    """Rows in a file estimated from its size and first lines (for the progress bar only)."""
+    if path not in _ROW_ESTIMATES:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20)
+        lines = max(1, head.count(b"\n"))
+        _ROW_ESTIMATES[path] = max(1, int(path.stat().st_size / (len(head) / lines)) - 1)
+    return _ROW_ESTIMATES[path]
+
+
+def _account(summary: ImportSummary, counts: FileCounts, res: v.ChunkResult) -> None:
+    counts.read += res.read
+    counts.rejected += res.rejected
+    counts.accepted += res.read - res.rejected
+    for kode, n in res.problems.group_by("kode").len().iter_rows():
+        summary.rejects[kode] = summary.rejects.get(kode, 0) + int(n)
+    for kode, n in res.flags.items():
+        summary.flags[kode] = summary.flags.get(kode, 0) + n
