@@ -1,0 +1,99 @@
+"""Reads of the registry. Every read takes the actor and is limited to the actor's region scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from salur.registry.models import Household, ImportJob, Member, RegistryChange
+
+
+def households_visible_to(actor: Any) -> QuerySet[Household]:
+    qs = Household.objects.all()
+    prefix = getattr(actor, "scope_prefix", "")
+    if prefix:
+        qs = qs.filter(wilayah_id__startswith=prefix)
+    return qs
+
+
+def members_visible_to(actor: Any) -> QuerySet[Member]:
+    qs = Member.objects.select_related("household")
+    prefix = getattr(actor, "scope_prefix", "")
+    if prefix:
+        qs = qs.filter(household__wilayah_id__startswith=prefix)
+    return qs
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    """Search terms: any combination; `q` matches a NIK, a no_kk or a name."""
+
+    q: str = ""
+    nik: str = ""
+    no_kk: str = ""
+    nama: str = ""
+    wilayah: str = ""  # a region code prefix (2, 4, 6 or 10 digits, dots allowed)
+    flag: str = ""
+
+
+def household_list(*, actor: Any, filters: HouseholdFilters) -> QuerySet[Household]:
+    qs = households_visible_to(actor).select_related("wilayah")
+    q = filters.q.strip()
+    if q:
+        digits = q.replace(" ", "")
+        if digits.isdigit() and len(digits) == 16:
+            qs = qs.filter(Q(no_kk=digits) | Q(members__nik=digits))
+        elif digits.isdigit():
+            qs = qs.filter(Q(no_kk__startswith=digits) | Q(members__nik__startswith=digits))
+        else:
+            qs = qs.filter(members__nama__icontains=q)
+    if filters.nik.strip():
+        qs = qs.filter(members__nik=filters.nik.strip())
+    if filters.no_kk.strip():
+        qs = qs.filter(no_kk=filters.no_kk.strip())
+    if filters.nama.strip():
+        qs = qs.filter(members__nama__icontains=filters.nama.strip())
+    if filters.wilayah.strip():
+        qs = qs.filter(wilayah_id__startswith=filters.wilayah.strip().replace(".", ""))
+    if filters.flag.strip():
+        qs = qs.filter(Q(flags__contains=filters.flag.strip()) | Q(members__flags__contains=filters.flag.strip()))
+    return qs.distinct().order_by("no_kk")
+
+
+def household_get(*, actor: Any, no_kk: str) -> Household | None:
+    """A household with its members, or None when it does not exist or lies outside the actor's scope."""
+    return (
+        households_visible_to(actor)
+        .select_related("wilayah")
+        .prefetch_related(Prefetch("members", queryset=Member.objects.order_by("tanggal_lahir", "nik")))
+        .filter(no_kk=no_kk)
+        .first()
+    )
+
+
+def member_get(*, actor: Any, nik: str) -> Member | None:
+    return members_visible_to(actor).filter(nik=nik).first()
+
+
+def household_history(*, actor: Any, household: Household) -> QuerySet[RegistryChange]:
+    niks = list(household.members.values_list("nik", flat=True))
+    return (
+        RegistryChange.objects.filter(
+            Q(entity="household", key=household.no_kk) | Q(entity="member", key__in=niks)
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def import_jobs_visible_to(actor: Any) -> QuerySet[ImportJob]:
+    qs = ImportJob.objects.select_related("created_by")
+    if not getattr(actor, "is_superuser", False) and getattr(actor, "scope_prefix", ""):
+        qs = qs.filter(created_by=actor)
+    return qs
+
+
+def import_job_get(*, actor: Any, job_id: int) -> ImportJob | None:
+    return import_jobs_visible_to(actor).filter(pk=job_id).first()
