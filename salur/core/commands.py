@@ -16,6 +16,9 @@ class SalurCommand(BaseCommand):
     """A management command that can act as a user and print one JSON object."""
 
     acts_as_user = False
+    # Batch commands skip Django's system checks (URL and admin checks cost time and are not their concern);
+    # `salur check` and `salur serve` still run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         if self.acts_as_user:

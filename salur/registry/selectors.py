@@ -14,7 +14,7 @@ def households_visible_to(actor: Any) -> QuerySet[Household]:
     qs = Household.objects.all()
     prefix = getattr(actor, "scope_prefix", "")
     if prefix:
-        qs = qs.filter(wilayah_id__startswith=prefix)
+        qs = qs.filter(wilayah__kode__startswith=prefix)
     return qs
 
 
@@ -22,7 +22,7 @@ def members_visible_to(actor: Any) -> QuerySet[Member]:
     qs = Member.objects.select_related("household")
     prefix = getattr(actor, "scope_prefix", "")
     if prefix:
-        qs = qs.filter(household__wilayah_id__startswith=prefix)
+        qs = qs.filter(household__wilayah__kode__startswith=prefix)
     return qs
 
 
@@ -56,7 +56,7 @@ def household_list(*, actor: Any, filters: HouseholdFilters) -> QuerySet[Househo
     if filters.nama.strip():
         qs = qs.filter(members__nama__icontains=filters.nama.strip())
     if filters.wilayah.strip():
-        qs = qs.filter(wilayah_id__startswith=filters.wilayah.strip().replace(".", ""))
+        qs = qs.filter(wilayah__kode__startswith=filters.wilayah.strip().replace(".", ""))
     if filters.flag.strip():
         qs = qs.filter(Q(flags__contains=filters.flag.strip()) | Q(members__flags__contains=filters.flag.strip()))
     return qs.distinct().order_by("no_kk")

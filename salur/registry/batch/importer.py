@@ -370,6 +370,14 @@ def reflag_heads() -> int:
         return int(cursor.fetchone()[0])
 
 
+def crash_point(name: str) -> None:
+    """Test hook: SALUR_CRASH_AT=<name> kills the process here (SIGKILL, no cleanup), to prove atomicity."""
+    if os.environ.get("SALUR_CRASH_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 # --- the pipeline --------------------------------------------------------------------------------------
 
 
@@ -449,6 +457,7 @@ def run_import(
             summary.households.created, summary.households.updated = merge_households(ctx, now)
             report(0.80, "menyimpan anggota")
             summary.members.created, summary.members.updated = merge_members(ctx, now)
+            crash_point("after_merge_members")
             report(0.95, "memeriksa kepala keluarga")
             heads = reflag_heads()
             if heads:
