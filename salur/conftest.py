@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,9 @@ def golden_dir(tmp_path: Path) -> Path:
 def make_user(db):  # type: ignore[no-untyped-def]
     from salur.accounts.services import user_create
 
-    def make(username: str, role: str = "admin_pusat", wilayah: str | None = None, password: str = DEMO_PASSWORD):
+    def make(
+        username: str, role: str = "admin_pusat", wilayah: str | None = None, password: str = DEMO_PASSWORD
+    ):
         return user_create(username=username, role=role, wilayah=wilayah, password=password)
 
     return make
@@ -76,3 +79,40 @@ def run_import(admin_user):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def golden_registry(golden_dir, run_import):  # type: ignore[no-untyped-def]
     return run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv")
+
+
+# --- PostgreSQL guard ----------------------------------------------------------------------------------------
+# `./dev test` runs the suite twice. In the PostgreSQL run (SALUR_EXPECT_POSTGRES=1) the database must really be
+# PostgreSQL, and in CI no test may have been skipped for want of PostgreSQL.
+
+_pg_skips: list[str] = []
+
+
+def pytest_configure(config):  # type: ignore[no-untyped-def]
+    config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (roles, concurrency, COPY)")
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    on_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    if os.environ.get("SALUR_EXPECT_POSTGRES") == "1" and not on_pg:
+        raise pytest.UsageError("SALUR_EXPECT_POSTGRES=1 but DATABASE_URL is not a PostgreSQL database")
+    if not on_pg:
+        skip = pytest.mark.skip(reason="needs PostgreSQL (runs in the PostgreSQL pass of ./dev test)")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_runtest_logreport(report):  # type: ignore[no-untyped-def]
+    if report.skipped and os.environ.get("SALUR_EXPECT_POSTGRES") == "1":
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "PostgreSQL" in reason or "postgres" in reason.lower():
+            _pg_skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+    if _pg_skips and os.environ.get("CI") == "true":
+        sys.stderr.write("PostgreSQL tests were skipped in CI:\n" + "\n".join(_pg_skips) + "\n")
+        session.exitstatus = 1

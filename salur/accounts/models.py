@@ -24,6 +24,9 @@ class User(AbstractUser):
         "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    def __str__(self) -> str:
+        return self.username
+
     @property
     def scope_prefix(self) -> str:
         return self.wilayah_id or ""
@@ -35,3 +38,6 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.name}"

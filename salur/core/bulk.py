@@ -75,7 +75,11 @@ def _csv_chunks(frame: pl.DataFrame) -> Iterator[bytes]:
 
 
 def read_frame(
-    sql: str, params: Sequence[object] = (), schema: dict[str, pl.DataType] | None = None, *, all_text: bool = False
+    sql: str,
+    params: Sequence[object] = (),
+    schema: dict[str, pl.DataType] | None = None,
+    *,
+    all_text: bool = False,
 ) -> pl.DataFrame:
     """Run a query and return its rows as a frame (PostgreSQL: COPY TO for speed)."""
     with connection.cursor() as cursor:

@@ -38,7 +38,9 @@ class SalurCommand(BaseCommand):
         user = User.objects.filter(is_superuser=True, is_active=True).order_by("id").first()
         if user is None:
             raise CommandFailed("Tidak ada pengguna: jalankan `salur setup` atau beri --user NAMA")
-        self.stderr.write(f"(bertindak sebagai {user.username}; pakai --user atau SALUR_USER untuk pengguna lain)")
+        self.stderr.write(
+            f"(bertindak sebagai {user.username}; pakai --user atau SALUR_USER untuk pengguna lain)"
+        )
         return user
 
     def emit_json(self, payload: Any) -> None:

@@ -11,3 +11,6 @@ class LoadedDataset(models.Model):
     sha256 = models.CharField(max_length=64)
     rows = models.PositiveIntegerField()
     loaded_at = models.DateTimeField(db_default=Now())
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sha256[:12]})"

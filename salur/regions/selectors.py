@@ -11,7 +11,9 @@ def region_get(*, kode: str) -> Region | None:
     return Region.objects.filter(kode=undotted(kode)).first()
 
 
-def region_search(*, nama: str, level: int | None = None, within: str = "", limit: int = 50) -> QuerySet[Region]:
+def region_search(
+    *, nama: str, level: int | None = None, within: str = "", limit: int = 50
+) -> QuerySet[Region]:
     qs = Region.objects.filter(nama__icontains=nama.strip())
     if level:
         qs = qs.filter(level=level)

@@ -27,8 +27,14 @@ def wilayah_frame() -> pl.DataFrame:
         pl.col("level").cast(pl.Int16),
         pl.col("kode_induk").str.replace_all(".", "", literal=True).alias("induk_id"),
         kode.str.slice(0, 2).alias("kode_prov"),
-        pl.when(pl.col("level").cast(pl.Int16) >= 2).then(kode.str.slice(0, 4)).otherwise(pl.lit("")).alias("kode_kab"),
-        pl.when(pl.col("level").cast(pl.Int16) >= 3).then(kode.str.slice(0, 6)).otherwise(pl.lit("")).alias("kode_kec"),
+        pl.when(pl.col("level").cast(pl.Int16) >= 2)
+        .then(kode.str.slice(0, 4))
+        .otherwise(pl.lit(""))
+        .alias("kode_kab"),
+        pl.when(pl.col("level").cast(pl.Int16) >= 3)
+        .then(kode.str.slice(0, 6))
+        .otherwise(pl.lit(""))
+        .alias("kode_kec"),
     ).sort("level", "kode")
 
 

@@ -132,6 +132,9 @@ class RegistryChange(models.Model):
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["entity", "key"], name="regchange_entity_key")]
 
+    def __str__(self) -> str:
+        return f"{self.entity} {self.key} {self.action}"
+
 
 class ImportJob(models.Model):
     """A registry import, run by the CLI in the foreground or by the web as a background task."""
@@ -142,7 +145,9 @@ class ImportJob(models.Model):
         DONE = "selesai", "Selesai"
         FAILED = "gagal", "Gagal"
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(db_default=Now())
     finished_at = models.DateTimeField(null=True, blank=True)
     source = models.CharField(max_length=8, choices=Source.choices)
@@ -159,3 +164,6 @@ class ImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"impor #{self.pk} ({self.status})"

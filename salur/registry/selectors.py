@@ -58,7 +58,9 @@ def household_list(*, actor: Any, filters: HouseholdFilters) -> QuerySet[Househo
     if filters.wilayah.strip():
         qs = qs.filter(wilayah__kode__startswith=filters.wilayah.strip().replace(".", ""))
     if filters.flag.strip():
-        qs = qs.filter(Q(flags__contains=filters.flag.strip()) | Q(members__flags__contains=filters.flag.strip()))
+        qs = qs.filter(
+            Q(flags__contains=filters.flag.strip()) | Q(members__flags__contains=filters.flag.strip())
+        )
     return qs.distinct().order_by("no_kk")
 
 

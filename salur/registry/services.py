@@ -57,7 +57,13 @@ def job_progress_read(job: ImportJob) -> dict[str, Any]:
 
 
 def import_job_create(
-    *, actor: Any, keluarga_path: Path, anggota_path: Path, source: str, keluarga_name: str = "", anggota_name: str = ""
+    *,
+    actor: Any,
+    keluarga_path: Path,
+    anggota_path: Path,
+    source: str,
+    keluarga_name: str = "",
+    anggota_name: str = "",
 ) -> ImportJob:
     return ImportJob.objects.create(
         created_by=actor if getattr(actor, "pk", None) else None,
@@ -74,7 +80,9 @@ def import_job_run(
 ) -> importer.ImportSummary:
     """Run an import job to the end; the job row records the outcome, also when the files are unreadable."""
     rejects = rejects_path or job_dir(job) / "penolakan.csv"
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, stage="berjalan", rejects_path=str(rejects))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, stage="berjalan", rejects_path=str(rejects)
+    )
 
     def report(fraction: float, stage: str) -> None:
         job_progress_write(job.pk, fraction, stage)
@@ -84,7 +92,11 @@ def import_job_run(
     ctx = importer.ImportContext(actor_id=job.created_by_id, source=job.source, job_id=job.pk)
     try:
         summary = importer.run_import(
-            keluarga=Path(job.keluarga_path), anggota=Path(job.anggota_path), rejects=rejects, ctx=ctx, progress=report
+            keluarga=Path(job.keluarga_path),
+            anggota=Path(job.anggota_path),
+            rejects=rejects,
+            ctx=ctx,
+            progress=report,
         )
     except UnreadableFile as exc:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -100,7 +112,11 @@ def import_job_run(
         )
         raise
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.DONE, summary=summary.as_dict(), stage="selesai", progress=100, finished_at=timezone.now()
+        status=ImportJob.Status.DONE,
+        summary=summary.as_dict(),
+        stage="selesai",
+        progress=100,
+        finished_at=timezone.now(),
     )
     return summary
 
@@ -190,7 +206,9 @@ def member_to_exchange(m: Member) -> dict[str, str | None]:
 
 def _one_row(data: dict[str, Any], names: tuple[str, ...]) -> pl.DataFrame:
     row = {n: [_as_text(data.get(n))] for n in names}
-    frame = pl.DataFrame(row, schema={n: pl.Utf8 for n in names}).with_columns(pl.lit(1, pl.Int64).alias(v.ROW))
+    frame = pl.DataFrame(row, schema=dict.fromkeys(names, pl.Utf8)).with_columns(
+        pl.lit(1, pl.Int64).alias(v.ROW)
+    )
     return v.normalise(frame, names)
 
 
@@ -266,12 +284,22 @@ def household_create(*, actor: Any, data: dict[str, Any], source: str = Source.W
     household = Household.objects.create(no_kk=row["no_kk"], **_household_fields(row))
     refresh_head_flag(household)
     after = household_to_exchange(household)
-    _record(actor=actor, source=source, entity="household", key=household.no_kk, action="create", before=None, after=after)
+    _record(
+        actor=actor,
+        source=source,
+        entity="household",
+        key=household.no_kk,
+        action="create",
+        before=None,
+        after=after,
+    )
     return household
 
 
 @transaction.atomic
-def household_update(*, actor: Any, household: Household, data: dict[str, Any], source: str = Source.WEB) -> Household:
+def household_update(
+    *, actor: Any, household: Household, data: dict[str, Any], source: str = Source.WEB
+) -> Household:
     household = Household.objects.select_for_update().get(pk=household.pk)
     before = household_to_exchange(household)
     merged = {**before, **{k: _as_text(val) for k, val in data.items() if k in schema.KELUARGA_NAMES}}
@@ -287,7 +315,15 @@ def household_update(*, actor: Any, household: Household, data: dict[str, Any], 
     household.refresh_from_db()
     b, a = _diff(before, household_to_exchange(household))
     if a:
-        _record(actor=actor, source=source, entity="household", key=household.no_kk, action="update", before=b, after=a)
+        _record(
+            actor=actor,
+            source=source,
+            entity="household",
+            key=household.no_kk,
+            action="update",
+            before=b,
+            after=a,
+        )
     return household
 
 
@@ -296,14 +332,21 @@ def _member_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def member_create(*, actor: Any, household: Household, data: dict[str, Any], source: str = Source.WEB) -> Member:
+def member_create(
+    *, actor: Any, household: Household, data: dict[str, Any], source: str = Source.WEB
+) -> Member:
     row = validate_member_row(data, household).row(0, named=True)
     if Member.objects.filter(nik=row["nik"]).exists():
         raise RowInvalid({"nik": ["NIK ini sudah terdaftar di registri"]})
     member = Member.objects.create(nik=row["nik"], household=household, **_member_fields(row))
     refresh_head_flag(household)
     _record(
-        actor=actor, source=source, entity="member", key=member.nik, action="create", before=None,
+        actor=actor,
+        source=source,
+        entity="member",
+        key=member.nik,
+        action="create",
+        before=None,
         after=member_to_exchange(member),
     )
     return member
@@ -324,7 +367,9 @@ def member_update(*, actor: Any, member: Member, data: dict[str, Any], source: s
     refresh_head_flag(member.household)
     b, a = _diff(before, member_to_exchange(member))
     if a:
-        _record(actor=actor, source=source, entity="member", key=member.nik, action="update", before=b, after=a)
+        _record(
+            actor=actor, source=source, entity="member", key=member.nik, action="update", before=b, after=a
+        )
     return member
 
 

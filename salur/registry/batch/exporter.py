@@ -63,10 +63,12 @@ def _boolish(frame: pl.DataFrame, names: tuple[str, ...] | list[str]) -> pl.Data
     return frame.with_columns(exprs)
 
 
-def export_registry(*, out_dir: Path, scope_prefix: str = "", progress: Callable[[float, str], None] | None = None) -> tuple[Path, Path, int, int]:
+def export_registry(
+    *, out_dir: Path, scope_prefix: str = "", progress: Callable[[float, str], None] | None = None
+) -> tuple[Path, Path, int, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     kel_path, ang_path = out_dir / "keluarga.csv", out_dir / "anggota.csv"
-    h_cols = [c for c in schema.KELUARGA_NAMES]
+    h_cols = list(schema.KELUARGA_NAMES)
     scope, scope_params = _scope_sql(scope_prefix, "kode_wilayah")
     n_h = 0
     with kel_path.open("w", encoding="utf-8", newline="") as fh:
@@ -87,7 +89,10 @@ def export_registry(*, out_dir: Path, scope_prefix: str = "", progress: Callable
                 continue
             frame = _boolish(frame, list(schema.ASET)).with_columns(
                 _decimal_text("luas_lantai_m2"),
-                *[pl.col(c).cast(pl.Utf8) for c in ("daya_listrik_va", "desil", "pengeluaran_per_kapita", "tanggal_pendataan")],
+                *[
+                    pl.col(c).cast(pl.Utf8)
+                    for c in ("daya_listrik_va", "desil", "pengeluaran_per_kapita", "tanggal_pendataan")
+                ],
                 *[pl.col(c).cast(pl.Utf8) for c in ("rt", "rw", "no_rekening", "no_kk", "kode_wilayah")],
             )
             frame.select(h_cols).write_csv(fh, include_header=False)
@@ -99,7 +104,7 @@ def export_registry(*, out_dir: Path, scope_prefix: str = "", progress: Callable
     n_m = 0
     with ang_path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(m_cols) + "\n")
-        select = ", ".join(f"h.no_kk AS no_kk" if c == "no_kk" else f"m.{c}" for c in m_cols)
+        select = ", ".join("h.no_kk AS no_kk" if c == "no_kk" else f"m.{c}" for c in m_cols)
         for sql, params in _chunks(
             lambda a, b: (
                 f"SELECT {select} FROM registry_member m JOIN registry_household h ON h.id = m.household_id"
@@ -126,13 +131,7 @@ def _read(sql: str, params: list[str]) -> pl.DataFrame:
         # COPY cannot take bound parameters; the scope prefix is digits only, checked by the caller.
         sql = sql.replace("%s", "'" + params[0].replace("'", "") + "'")
         params = []
-    text_cols = {
-        c: pl.Utf8
-        for c in (
-            "no_kk", "nik", "kode_wilayah", "rt", "rw", "no_rekening", "alamat", "nama", "tempat_lahir", "nama_ibu",
-            "sekolah", "bank",
-        )
-    }
+    text_cols = dict.fromkeys(("no_kk", "nik", "kode_wilayah", "rt", "rw", "no_rekening", "alamat", "nama", "tempat_lahir", "nama_ibu", "sekolah", "bank"), pl.Utf8)
     frame = read_frame(sql, params, all_text=True)
     if frame.height == 0:
         return frame

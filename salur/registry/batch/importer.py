@@ -48,7 +48,7 @@ HOUSEHOLD_STAGE: dict[str, tuple[str, str]] = {
     "fasilitas_bab": ("text", "TEXT"),
     "status_rumah": ("text", "TEXT"),
     "daya_listrik_va": ("integer", "INTEGER"),
-    **{a: ("boolean", "INTEGER") for a in schema.ASET},
+    **dict.fromkeys(schema.ASET, ("boolean", "INTEGER")),
     "bank": ("text", "TEXT"),
     "no_rekening": ("text", "TEXT"),
     "desil": ("smallint", "INTEGER"),
@@ -158,7 +158,11 @@ def check_readable(path: Path, berkas: str, expected: tuple[str, ...], key: tupl
         raise UnreadableFile(
             f"Berkas {berkas} bukan CSV format pertukaran registri: kolom {', '.join(key)} tidak ditemukan"
         )
-    required = [c.name for c in (schema.KELUARGA_COLUMNS + schema.ANGGOTA_COLUMNS) if c.required and c.name in expected]
+    required = [
+        c.name
+        for c in (schema.KELUARGA_COLUMNS + schema.ANGGOTA_COLUMNS)
+        if c.required and c.name in expected
+    ]
     missing = [c for c in dict.fromkeys(required) if c not in names]
     if missing:
         raise UnreadableFile(f"Berkas {berkas}: kolom wajib tidak ada: {', '.join(missing)}")
@@ -186,7 +190,9 @@ def iter_chunks(path: Path, names: list[str], expected: tuple[str, ...]):  # typ
         for batch in lf.collect_batches(chunk_size=CHUNK_ROWS):
             yield v.normalise(batch, expected)
     except pl.exceptions.PolarsError as exc:
-        raise UnreadableFile(f"Berkas {path.name} tidak dapat dibaca sebagai CSV: {str(exc).splitlines()[0]}") from exc
+        raise UnreadableFile(
+            f"Berkas {path.name} tidak dapat dibaca sebagai CSV: {str(exc).splitlines()[0]}"
+        ) from exc
 
 
 # --- reference data ------------------------------------------------------------------------------------
@@ -211,7 +217,8 @@ def registry_households_for(keys: list[int]) -> pl.DataFrame:
         placeholders = ", ".join(["%s"] * len(batch))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT no_kk, tanggal_pendataan FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({placeholders})", batch
+                f"SELECT no_kk, tanggal_pendataan FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({placeholders})",
+                batch,
             )
             out.extend(cursor.fetchall())
     rows = [(int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))) for k, d in out]
@@ -251,11 +258,11 @@ def merge_households(ctx: ImportContext, now: object) -> tuple[int, int]:
         f"(({s}.desil IS NOT NULL AND ({_distinct(f'{h}.desil', f'{s}.desil')} OR {h}.desil_sumber <> 'supplied'))"
         f" OR ({s}.desil IS NULL AND {h}.desil_sumber = 'supplied'))"
     )
-    changed = " OR ".join([_distinct(f"{h}.{qn(c)}", f"{s}.{qn(c)}") for c in HOUSEHOLD_COMPARED] + [desil_changed])
-    new_desil = f"CASE WHEN {s}.desil IS NOT NULL THEN {s}.desil WHEN {h}.desil_sumber = 'computed' THEN {h}.desil END"
-    new_sumber = (
-        f"CASE WHEN {s}.desil IS NOT NULL THEN 'supplied' WHEN {h}.desil_sumber = 'computed' THEN 'computed' ELSE '' END"
+    changed = " OR ".join(
+        [_distinct(f"{h}.{qn(c)}", f"{s}.{qn(c)}") for c in HOUSEHOLD_COMPARED] + [desil_changed]
     )
+    new_desil = f"CASE WHEN {s}.desil IS NOT NULL THEN {s}.desil WHEN {h}.desil_sumber = 'computed' THEN {h}.desil END"
+    new_sumber = f"CASE WHEN {s}.desil IS NOT NULL THEN 'supplied' WHEN {h}.desil_sumber = 'computed' THEN 'computed' ELSE '' END"
     data_cols = [c for c in HOUSEHOLD_STAGE if c != "no_kk"]
     before = _json([(c, f"{h}.{qn(c)}") for c in data_cols])
     after = _json(
@@ -299,7 +306,8 @@ def merge_households(ctx: ImportContext, now: object) -> tuple[int, int]:
 def merge_members(ctx: ImportContext, now: object) -> tuple[int, int]:
     m, s, hh, ho = "m", "s", "hh", "ho"
     changed = " OR ".join(
-        [_distinct(f"{m}.household_id", f"{hh}.id")] + [_distinct(f"{m}.{qn(c)}", f"{s}.{qn(c)}") for c in MEMBER_COMPARED]
+        [_distinct(f"{m}.household_id", f"{hh}.id")]
+        + [_distinct(f"{m}.{qn(c)}", f"{s}.{qn(c)}") for c in MEMBER_COMPARED]
     )
     before = _json([("no_kk", f"{ho}.no_kk")] + [(c, f"{m}.{qn(c)}") for c in MEMBER_COMPARED])
     after = _json([("no_kk", f"{s}.no_kk")] + [(c, f"{s}.{qn(c)}") for c in MEMBER_COMPARED])
@@ -318,7 +326,10 @@ def merge_members(ctx: ImportContext, now: object) -> tuple[int, int]:
             f" JOIN {HOUSEHOLD_TABLE} {ho} ON {ho}.id = {m}.household_id WHERE {changed}",
             params,
         )
-        sets = [f"{qn(c)} = {s}.{qn(c)}" for c in MEMBER_COMPARED] + [f"household_id = {hh}.id", "updated_at = %s"]
+        sets = [f"{qn(c)} = {s}.{qn(c)}" for c in MEMBER_COMPARED] + [
+            f"household_id = {hh}.id",
+            "updated_at = %s",
+        ]
         cursor.execute(
             f"UPDATE {MEMBER_TABLE} AS {m} SET {', '.join(sets)} FROM stage_member {s}"
             f" JOIN {HOUSEHOLD_TABLE} {hh} ON {hh}.no_kk = {s}.no_kk WHERE {m}.nik = {s}.nik AND ({changed})",
@@ -416,64 +427,56 @@ def run_import(
         extra = [n for n in names if n not in expected]
         if extra:
             summary.warnings.append(f"Kolom tambahan di {berkas} diabaikan: {', '.join(extra)}")
-    sizes = keluarga.stat().st_size + anggota.stat().st_size
-    done_bytes = 0.0
-
     ref = load_reference()
     state = v.ImportState()
     writer = RejectsWriter(rejects)
     report(0.02, "membaca berkas")
     now = db_now()
-    try:
-        with transaction.atomic():
-            _create_stage("stage_household", HOUSEHOLD_STAGE)
-            _create_stage("stage_member", MEMBER_STAGE)
-            _create_stage("stage_affected", {"id": ("bigint", "INTEGER")})
+    # SQLite rolls CREATE TEMP TABLE back with a failed transaction; PostgreSQL drops them ON COMMIT.
+    with transaction.atomic():
+        _create_stage("stage_household", HOUSEHOLD_STAGE)
+        _create_stage("stage_member", MEMBER_STAGE)
+        _create_stage("stage_affected", {"id": ("bigint", "INTEGER")})
 
-            k_rows_total = max(1, keluarga.stat().st_size)
-            for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
-                res = v.validate_keluarga(chunk, ref=ref, state=state)
-                _account(summary, summary.households, res)
-                writer.append(res.problems)
-                copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
-                done_bytes += k_rows_total * res.read / max(1, res.read)  # refined below
-                report(0.05 + 0.25 * min(1.0, summary.households.read / _estimate_rows(keluarga)), "memeriksa keluarga")
-            v.finish_households(state)
-            for chunk in iter_chunks(anggota, a_names, schema.ANGGOTA_NAMES):
-                kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
-                    pl.col("no_kk").cast(pl.Int64).unique()
-                )
-                unknown = kk.join(
-                    state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
-                )["no_kk"].to_list()
-                res = v.validate_anggota(
-                    chunk, ref=ref, state=state, registry_households=registry_households_for(unknown)
-                )
-                _account(summary, summary.members, res)
-                writer.append(res.problems)
-                copy_frame("stage_member", res.accepted.drop(v.ROW), list(MEMBER_STAGE))
-                report(0.30 + 0.35 * min(1.0, summary.members.read / _estimate_rows(anggota)), "memeriksa anggota")
-            report(0.70, "menyimpan keluarga")
-            summary.households.created, summary.households.updated = merge_households(ctx, now)
-            report(0.80, "menyimpan anggota")
-            summary.members.created, summary.members.updated = merge_members(ctx, now)
-            crash_point("after_merge_members")
-            report(0.95, "memeriksa kepala keluarga")
-            heads = reflag_heads()
-            if heads:
-                summary.flags["KEPALA_KELUARGA"] = heads
-            if not is_postgres():
-                for name in ("stage_household", "stage_member", "stage_affected"):
-                    _drop_stage(name)
-    except BaseException:
-        if not is_postgres() and not connection.in_atomic_block:
+        for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
+            res = v.validate_keluarga(chunk, ref=ref, state=state)
+            _account(summary, summary.households, res)
+            writer.append(res.problems)
+            copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
+            report(
+                0.05 + 0.25 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
+                "memeriksa keluarga",
+            )
+        v.finish_households(state)
+        for chunk in iter_chunks(anggota, a_names, schema.ANGGOTA_NAMES):
+            kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
+                pl.col("no_kk").cast(pl.Int64).unique()
+            )
+            unknown = kk.join(
+                state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
+            )["no_kk"].to_list()
+            res = v.validate_anggota(
+                chunk, ref=ref, state=state, registry_households=registry_households_for(unknown)
+            )
+            _account(summary, summary.members, res)
+            writer.append(res.problems)
+            copy_frame("stage_member", res.accepted.drop(v.ROW), list(MEMBER_STAGE))
+            report(
+                0.30 + 0.35 * min(1.0, summary.members.read / _estimate_rows(anggota)),
+                "memeriksa anggota",
+            )
+        report(0.70, "menyimpan keluarga")
+        summary.households.created, summary.households.updated = merge_households(ctx, now)
+        report(0.80, "menyimpan anggota")
+        summary.members.created, summary.members.updated = merge_members(ctx, now)
+        crash_point("after_merge_members")
+        report(0.95, "memeriksa kepala keluarga")
+        heads = reflag_heads()
+        if heads:
+            summary.flags["KEPALA_KELUARGA"] = heads
+        if not is_postgres():
             for name in ("stage_household", "stage_member", "stage_affected"):
-                try:
-                    _drop_stage(name)
-                except Exception:  # noqa: S110 - the connection may already be gone
-                    pass
-        raise
-    del sizes, done_bytes
+                _drop_stage(name)
     report(1.0, "selesai")
     return summary
 

@@ -97,7 +97,8 @@ def _rewrite(path: Path, key: str, value: str, column: str, new: str) -> None:
 def test_reimport_is_an_upsert_that_keeps_history(golden_dir, run_import, golden_registry, admin_user):
     h = Household.objects.order_by("no_kk").first()
     m = Member.objects.filter(household=h).order_by("nik").first()
-    assert h is not None and m is not None
+    assert h is not None
+    assert m is not None
     _rewrite(golden_dir / "keluarga.csv", "no_kk", h.no_kk, "luas_lantai_m2", "77.5")
     _rewrite(golden_dir / "anggota.csv", "nik", m.nik, "nama", "Nama Baru Sekali")
     n_before = counts()[:2]
@@ -118,9 +119,13 @@ def test_reimport_is_an_upsert_that_keeps_history(golden_dir, run_import, golden
     assert float(hchange.after["luas_lantai_m2"]) == 77.5
 
 
-def test_a_member_moving_to_another_household_is_updated_not_duplicated(golden_dir, run_import, golden_registry):
+def test_a_member_moving_to_another_household_is_updated_not_duplicated(
+    golden_dir, run_import, golden_registry
+):
     a, b = Household.objects.order_by("no_kk")[:2]
-    mover = Member.objects.filter(household=a).exclude(hubungan="kepala_keluarga").first() or a.members.first()
+    mover = (
+        Member.objects.filter(household=a).exclude(hubungan="kepala_keluarga").first() or a.members.first()
+    )
     _rewrite(golden_dir / "anggota.csv", "nik", mover.nik, "no_kk", b.no_kk)
     got = run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv")
     assert got["members"]["updated"] == 1
@@ -142,9 +147,9 @@ def test_members_may_join_a_household_already_in_the_registry(golden_registry, t
     )
     with pytest.raises(UnreadableFile):
         run_import(kel, ang)
-    header = (golden_registry and None) or (Path(__file__).parent / "data" / "golden" / "keluarga.csv").read_text(
-        encoding="utf-8"
-    ).splitlines()[0]
+    header = (golden_registry and None) or (
+        Path(__file__).parent / "data" / "golden" / "keluarga.csv"
+    ).read_text(encoding="utf-8").splitlines()[0]
     kel.write_text(header + "\n", encoding="utf-8")
     got = run_import(kel, ang)
     assert got["households"]["read"] == 0
@@ -166,7 +171,9 @@ def test_export_then_import_gives_the_same_registry(golden_registry, tmp_path, r
     second = tmp_path / "dua"
     export_registry(out_dir=second)
     for name in ("keluarga.csv", "anggota.csv"):
-        assert sorted((first / name).read_text().splitlines()) == sorted((second / name).read_text().splitlines())
+        assert sorted((first / name).read_text().splitlines()) == sorted(
+            (second / name).read_text().splitlines()
+        )
 
 
 def test_export_is_limited_to_a_region_scope(golden_registry, tmp_path):
@@ -185,7 +192,9 @@ def test_export_is_limited_to_a_region_scope(golden_registry, tmp_path):
         ("nocolumn", b"no_kk,kode_wilayah\n3325010101240001,3325012001\n", "kolom wajib tidak ada"),
     ],
 )
-def test_an_unreadable_keluarga_file_stores_nothing_and_exits_2(golden_dir, tmp_path, name, content, fragment, admin_user):
+def test_an_unreadable_keluarga_file_stores_nothing_and_exits_2(
+    golden_dir, tmp_path, name, content, fragment, admin_user
+):
     path = tmp_path / f"{name}.csv"
     if content is not None:
         path.write_bytes(content)
@@ -201,7 +210,12 @@ def test_an_unreadable_keluarga_file_stores_nothing_and_exits_2(golden_dir, tmp_
 
 def test_the_cli_exits_1_when_rows_were_rejected_and_prints_only_json(golden_dir, admin_user, capsys):
     with pytest.raises(SystemExit) as exc:
-        call_command("import_registry", keluarga=golden_dir / "keluarga.csv", anggota=golden_dir / "anggota.csv", json=True)
+        call_command(
+            "import_registry",
+            keluarga=golden_dir / "keluarga.csv",
+            anggota=golden_dir / "anggota.csv",
+            json=True,
+        )
     assert exc.value.code == 1
     out = capsys.readouterr().out
     payload = json.loads(out)
@@ -211,7 +225,9 @@ def test_the_cli_exits_1_when_rows_were_rejected_and_prints_only_json(golden_dir
 def test_extra_columns_are_ignored_and_named_in_warnings(golden_dir, tmp_path, run_import):
     src = (golden_dir / "keluarga.csv").read_text(encoding="utf-8").splitlines()
     extra = tmp_path / "keluarga.csv"
-    extra.write_text("\n".join([src[0] + ",catatan"] + [line + ",x" for line in src[1:]]) + "\n", encoding="utf-8")
+    extra.write_text(
+        "\n".join([src[0] + ",catatan"] + [line + ",x" for line in src[1:]]) + "\n", encoding="utf-8"
+    )
     got = run_import(extra, golden_dir / "anggota.csv")
     assert got["households"]["accepted"] == 372
     assert got["warnings"] == ["Kolom tambahan di keluarga.csv diabaikan: catatan"]
@@ -230,8 +246,16 @@ def test_a_bom_and_columns_in_another_order_are_accepted(golden_dir, tmp_path, r
     assert got["members"]["accepted"] == 1377
 
 
-def test_an_import_failing_midway_leaves_the_registry_as_it_was(golden_dir, run_import, golden_registry, monkeypatch):
-    _rewrite(golden_dir / "keluarga.csv", "no_kk", Household.objects.order_by("no_kk").first().no_kk, "alamat", "Baru")
+def test_an_import_failing_midway_leaves_the_registry_as_it_was(
+    golden_dir, run_import, golden_registry, monkeypatch
+):
+    _rewrite(
+        golden_dir / "keluarga.csv",
+        "no_kk",
+        Household.objects.order_by("no_kk").first().no_kk,
+        "alamat",
+        "Baru",
+    )
     before = counts()
 
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -263,7 +287,9 @@ def _throwaway_database(tmp_path: Path) -> tuple[str, object]:
 
         user = settings_dict["USER"]
         auth = f"{user}:{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else user
-        url = f"postgres://{auth}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{name}"
+        url = (
+            f"postgres://{auth}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{name}"
+        )
         return url, drop
     return f"sqlite:///{tmp_path / 'kill.sqlite3'}", lambda: None
 
@@ -276,24 +302,51 @@ def test_an_import_killed_in_the_middle_leaves_the_registry_as_it_was(golden_dir
     try:
         subprocess.run([*salur, "setup"], env=env, check=True, capture_output=True)
         first = subprocess.run(
-            [*salur, "import", "registry", "--keluarga", str(golden_dir / "keluarga.csv"),
-             "--anggota", str(golden_dir / "anggota.csv"), "--json"],
-            env=env, capture_output=True, text=True,
+            [
+                *salur,
+                "import",
+                "registry",
+                "--keluarga",
+                str(golden_dir / "keluarga.csv"),
+                "--anggota",
+                str(golden_dir / "anggota.csv"),
+                "--json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert first.returncode == 1, first.stderr
         export_before = tmp_path / "before"
-        subprocess.run([*salur, "export", "registry", "--out", str(export_before)], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*salur, "export", "registry", "--out", str(export_before)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         _rewrite(golden_dir / "anggota.csv", "nik", "5108051809975689", "nama", "Diubah Lalu Mati")
         killed = subprocess.run(
-            [*salur, "import", "registry", "--keluarga", str(golden_dir / "keluarga.csv"),
-             "--anggota", str(golden_dir / "anggota.csv")],
-            env={**env, "SALUR_CRASH_AT": "after_merge_members"}, capture_output=True, text=True,
+            [
+                *salur,
+                "import",
+                "registry",
+                "--keluarga",
+                str(golden_dir / "keluarga.csv"),
+                "--anggota",
+                str(golden_dir / "anggota.csv"),
+            ],
+            env={**env, "SALUR_CRASH_AT": "after_merge_members"},
+            capture_output=True,
+            text=True,
         )
         assert killed.returncode == -9, killed.stderr  # SIGKILL: no cleanup code ran
         export_after = tmp_path / "after"
-        subprocess.run([*salur, "export", "registry", "--out", str(export_after)], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*salur, "export", "registry", "--out", str(export_after)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for name in ("keluarga.csv", "anggota.csv"):
             assert (export_before / name).read_bytes() == (export_after / name).read_bytes()
     finally:

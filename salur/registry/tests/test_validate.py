@@ -66,7 +66,7 @@ GOOD_MEMBER = {
 
 def frame(rows: list[dict[str, str]], names: tuple[str, ...]) -> pl.DataFrame:
     data = {n: [r.get(n, "") for r in rows] for n in names}
-    f = pl.DataFrame(data, schema={n: pl.Utf8 for n in names}).with_columns(
+    f = pl.DataFrame(data, schema=dict.fromkeys(names, pl.Utf8)).with_columns(
         pl.int_range(1, len(rows) + 1, dtype=pl.Int64).alias(v.ROW)
     )
     return v.normalise(f, names)
@@ -85,7 +85,9 @@ def codes_of(res: v.ChunkResult) -> list[str]:
 
 
 def check_kk(*rows: dict[str, str], state: v.ImportState | None = None) -> v.ChunkResult:
-    return v.validate_keluarga(frame(list(rows), schema.KELUARGA_NAMES), ref=REF, state=state or v.ImportState())
+    return v.validate_keluarga(
+        frame(list(rows), schema.KELUARGA_NAMES), ref=REF, state=state or v.ImportState()
+    )
 
 
 def check_members(
@@ -95,8 +97,14 @@ def check_members(
         state = v.ImportState()
         check_kk(GOOD_KK, state=state)
         v.finish_households(state)
-    reg = registry if registry is not None else pl.DataFrame(schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date})
-    return v.validate_anggota(frame(list(rows), schema.ANGGOTA_NAMES), ref=REF, state=state, registry_households=reg)
+    reg = (
+        registry
+        if registry is not None
+        else pl.DataFrame(schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date})
+    )
+    return v.validate_anggota(
+        frame(list(rows), schema.ANGGOTA_NAMES), ref=REF, state=state, registry_households=reg
+    )
 
 
 def test_a_good_household_and_member_pass_without_problems_or_flags():
