@@ -26,7 +26,7 @@ api = NinjaAPI(
     title="Salur API",
     version="1",
     description="Registri sosial, impor, dan layanan bansos. Autentikasi: sesi (cookie) atau token.",
-    auth=[django_auth, TokenAuth()],
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
 
