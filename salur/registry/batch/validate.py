@@ -84,9 +84,7 @@ def column_checks(col: Column) -> list[tuple[str, pl.Expr, pl.Expr]]:
         checks.append(("KOLOM_WAJIB", c.is_null(), _msg(f"{label} ({col.name}) wajib diisi")))
     kind = col.kind
     if kind == "kk":
-        checks.append(
-            ("FORMAT_KK", present & ~c.str.contains(RE_16), _msg("Nomor KK harus tepat 16 angka"))
-        )
+        checks.append(("FORMAT_KK", present & ~c.str.contains(RE_16), _msg("Nomor KK harus tepat 16 angka")))
     elif kind == "nik":
         checks.append(("FORMAT_NIK", present & ~c.str.contains(RE_16), _msg("NIK harus tepat 16 angka")))
     elif kind == "text" and col.max_len:
@@ -175,7 +173,9 @@ def _collect_problems(
             lf.filter(cond.fill_null(False)).select(
                 pl.lit(berkas).alias("berkas"),
                 pl.col(ROW).cast(pl.Int64).alias("baris"),
-                pl.col(key_col).cast(pl.Utf8).alias("kunci") if key_col in frame.columns else pl.lit(None).cast(pl.Utf8).alias("kunci"),
+                pl.col(key_col).cast(pl.Utf8).alias("kunci")
+                if key_col in frame.columns
+                else pl.lit(None).cast(pl.Utf8).alias("kunci"),
                 pl.lit(kolom).alias("kolom"),
                 pl.lit(kode).alias("kode"),
                 value.alias("nilai"),
@@ -192,7 +192,9 @@ def _duplicate_marks(frame: pl.DataFrame, key: str, seen: dict[int, int]) -> pl.
     keyed = frame.select(ROW, pl.col(key)).with_columns(
         pl.when(pl.col(key).str.contains(RE_16)).then(pl.col(key).cast(pl.Int64, strict=False)).alias("_k")
     )
-    first_in_chunk = keyed.filter(pl.col("_k").is_not_null()).group_by("_k").agg(pl.col(ROW).min().alias("_fc"))
+    first_in_chunk = (
+        keyed.filter(pl.col("_k").is_not_null()).group_by("_k").agg(pl.col(ROW).min().alias("_fc"))
+    )
     if seen:
         seen_df = pl.DataFrame(
             {"_k": list(seen.keys()), "_fs": list(seen.values())}, schema={"_k": pl.Int64, "_fs": pl.Int64}
@@ -240,7 +242,9 @@ def validate_keluarga(frame: pl.DataFrame, *, ref: Reference, state: ImportState
             "kode_wilayah",
             "WILAYAH_TIDAK_DIKENAL",
             kw.is_not_null() & ~kw.is_in(ref.desa_codes.implode()),
-            _msg("Kode wilayah bukan kode desa/kelurahan yang berlaku (10 angka tanpa titik, Kemendagri 2025)"),
+            _msg(
+                "Kode wilayah bukan kode desa/kelurahan yang berlaku (10 angka tanpa titik, Kemendagri 2025)"
+            ),
         )
     )
     bank, rek = pl.col("bank"), pl.col("no_rekening")
@@ -303,7 +307,10 @@ def validate_keluarga(frame: pl.DataFrame, *, ref: Reference, state: ImportState
         pl.col("bank").fill_null(""),
         pl.col("no_rekening").fill_null(""),
         pl.col("desil").str.replace(r"^\+", "").cast(pl.Int64),
-        pl.when(pl.col("desil").is_not_null()).then(pl.lit("supplied")).otherwise(pl.lit("")).alias("desil_sumber"),
+        pl.when(pl.col("desil").is_not_null())
+        .then(pl.lit("supplied"))
+        .otherwise(pl.lit(""))
+        .alias("desil_sumber"),
         pl.col("pengeluaran_per_kapita").str.replace(r"^\+", "").cast(pl.Int64),
         parse_date(pl.col("tanggal_pendataan")).alias("tanggal_pendataan"),
     )
@@ -467,7 +474,9 @@ def validate_anggota(
     flag_exprs = [
         pl.when(cond.fill_null(False)).then(pl.lit(kode)).otherwise(None) for _, kode, cond, _ in flag_checks
     ]
-    ok = ok.with_columns(pl.concat_list(flag_exprs).list.drop_nulls().list.sort().list.join(",").alias("flags"))
+    ok = ok.with_columns(
+        pl.concat_list(flag_exprs).list.drop_nulls().list.sort().list.join(",").alias("flags")
+    )
     flag_counts = {
         kode: int(ok.select(cond.fill_null(False).sum()).item()) for _, kode, cond, _ in flag_checks
     }

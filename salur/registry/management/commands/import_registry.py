@@ -21,13 +21,17 @@ class Command(SalurCommand):
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         actor = self.actor(options)
         job = import_job_create(
-            actor=actor, keluarga_path=options["keluarga"].resolve(), anggota_path=options["anggota"].resolve(),
+            actor=actor,
+            keluarga_path=options["keluarga"].resolve(),
+            anggota_path=options["anggota"].resolve(),
             source=Source.CLI,
         )
         bar = TerminalProgress("impor")
         try:
             summary = import_job_run(
-                job=job, rejects_path=options["rejects"].resolve() if options["rejects"] else None, progress=bar
+                job=job,
+                rejects_path=options["rejects"].resolve() if options["rejects"] else None,
+                progress=bar,
             )
         except UnreadableFile as exc:
             raise CommandFailed(str(exc)) from exc
