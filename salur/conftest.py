@@ -25,6 +25,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
     with django_db_blocker.unblock():
         regions_load()
+        if connection.vendor == "postgresql":
+            # The append-only triggers let the owner purge audit tables when asked; the flush between
+            # transactional tests needs it. Tests of the triggers switch it off again (SET LOCAL).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET salur.allow_purge = 'on'"
+                )
+                cursor.execute("SET salur.allow_purge = 'on'")
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from salur.core.audit import audit_record
 from salur.core.errors import SalurError, UnreadableFile
+from salur.core.hashing import file_sha256
 from salur.registry import schema
 from salur.registry.batch import importer
 from salur.registry.batch import validate as v
@@ -90,6 +92,22 @@ def import_job_run(
             progress(fraction, stage)
 
     ctx = importer.ImportContext(actor_id=job.created_by_id, source=job.source, job_id=job.pk)
+
+    def audit(summary: importer.ImportSummary, digest: str) -> None:
+        audit_record(
+            actor=job.created_by,
+            action="registry.import",
+            object_type="registry.importjob",
+            object_id=job.pk,
+            source=job.source,
+            after={k: val for k, val in summary.as_dict().items() if k != "rejects_file"},
+            detail={
+                "keluarga": {"name": job.keluarga_name, "sha256": file_sha256(Path(job.keluarga_path))},
+                "anggota": {"name": job.anggota_name, "sha256": file_sha256(Path(job.anggota_path))},
+                "digest": digest,
+            },
+        )
+
     try:
         summary = importer.run_import(
             keluarga=Path(job.keluarga_path),
@@ -97,6 +115,7 @@ def import_job_run(
             rejects=rejects,
             ctx=ctx,
             progress=report,
+            audit=audit,
         )
     except UnreadableFile as exc:
         ImportJob.objects.filter(pk=job.pk).update(
@@ -243,6 +262,16 @@ def validate_member_row(data: dict[str, Any], household: Household) -> pl.DataFr
 
 
 def _record(*, actor: Any, source: str, entity: str, key: str, action: str, before: Any, after: Any) -> None:
+    """One change: a history row for the registry pages and an entry in the audit chain."""
+    audit_record(
+        actor=actor,
+        action=f"registry.{entity}.{action}",
+        object_type=f"registry.{entity}",
+        object_id=key,
+        before=before,
+        after=after,
+        source=source,
+    )
     RegistryChange.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         source=source,

@@ -381,6 +381,31 @@ def reflag_heads() -> int:
         return int(cursor.fetchone()[0])
 
 
+def job_changes_digest(job_id: int | None) -> str:
+    """sha256 of the history rows an import wrote, so that the audit chain protects them too."""
+    if job_id is None:
+        return ""
+    import hashlib
+
+    digest = hashlib.sha256()
+    cols = f"id, entity, {qn('key')}, action, before, after, actor_id, source"
+    sql = f"SELECT {cols} FROM {CHANGE_TABLE} WHERE job_id = %s ORDER BY id"
+    with connection.cursor() as cursor:
+        if is_postgres():
+            # COPY streams PostgreSQL's canonical text of every row (jsonb prints normalised): fast and stable.
+            raw = cursor.cursor
+            with raw.copy(
+                f"COPY (SELECT {cols} FROM {CHANGE_TABLE} WHERE job_id = {int(job_id)} ORDER BY id) TO STDOUT"
+            ) as copy:
+                for block in copy:
+                    digest.update(bytes(block))
+            return "pg1:" + digest.hexdigest()
+        cursor.execute(sql, [job_id])
+        while rows := cursor.fetchmany(50_000):
+            digest.update(repr(rows).encode("utf-8"))
+    return "sq1:" + digest.hexdigest()
+
+
 def crash_point(name: str) -> None:
     """Test hook: SALUR_CRASH_AT=<name> kills the process here (SIGKILL, no cleanup), to prove atomicity."""
     if os.environ.get("SALUR_CRASH_AT") == name:
@@ -415,7 +440,9 @@ def run_import(
     rejects: Path,
     ctx: ImportContext,
     progress: Progress | None = None,
+    audit: Callable[[ImportSummary, str], None] | None = None,
 ) -> ImportSummary:
+    """Run the whole import; `audit(summary, digest)` is called inside the transaction, before it commits."""
     report = progress or (lambda fraction, stage: None)
     summary = ImportSummary(rejects_file=str(rejects))
     k_names = check_readable(keluarga, "keluarga", schema.KELUARGA_NAMES, ("no_kk",))
@@ -474,6 +501,8 @@ def run_import(
         heads = reflag_heads()
         if heads:
             summary.flags["KEPALA_KELUARGA"] = heads
+        if audit is not None:
+            audit(summary, job_changes_digest(ctx.job_id))
         if not is_postgres():
             for name in ("stage_household", "stage_member", "stage_affected"):
                 _drop_stage(name)

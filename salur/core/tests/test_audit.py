@@ -1,0 +1,197 @@
+"""The audit chain: append-only, hash-chained, and every kind of tampering detected (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from salur.core.audit import audit_record, audit_verify
+from salur.core.models import AuditEntry, AuditHead
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain(admin_user):  # type: ignore[no-untyped-def]
+    entries = [
+        audit_record(
+            actor=admin_user,
+            action="uji.ubah",
+            object_type="uji",
+            object_id=i,
+            before={"n": i},
+            after={"n": i + 1},
+        )
+        for i in range(5)
+    ]
+    return entries
+
+
+def raw(sql: str, params: list | None = None) -> None:  # type: ignore[type-arg]
+    """Write behind Salur's back, as someone with direct database access would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A superuser can switch triggers off for its session: the chain must still catch what it does.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params or [])
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def test_an_untouched_chain_verifies(chain):
+    result = audit_verify()
+    assert result.ok
+    assert result.checked == 5
+    assert result.head_hash == chain[-1].hash
+    assert chain[0].prev_hash == "0" * 64
+    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+
+
+def test_a_modified_entry_is_named(chain):
+    raw(
+        "UPDATE core_auditentry SET payload = %s WHERE id = %s",
+        [json.dumps({"after": {"n": 999}}), chain[2].pk],
+    )
+    result = audit_verify()
+    assert (result.ok, result.broken_at) == (False, chain[2].pk)
+    assert "diubah" in result.reason
+
+
+def test_a_modified_actor_is_detected(chain, make_user):
+    other = make_user("orang_lain")
+    raw(
+        "UPDATE core_auditentry SET actor_id = %s, actor_name = %s WHERE id = %s",
+        [other.pk, "orang_lain", chain[1].pk],
+    )
+    assert audit_verify().broken_at == chain[1].pk
+
+
+def test_a_deleted_entry_breaks_the_next_link(chain):
+    raw("DELETE FROM core_auditentry WHERE id = %s", [chain[2].pk])
+    result = audit_verify()
+    assert (result.ok, result.broken_at) == (False, chain[3].pk)
+    assert "putus" in result.reason
+
+
+def test_a_deleted_last_entry_is_detected_by_the_head(chain):
+    raw("DELETE FROM core_auditentry WHERE id = %s", [chain[-1].pk])
+    result = audit_verify()
+    assert result.ok is False
+    assert "kepala" in result.reason
+
+
+def test_an_inserted_entry_is_detected(chain):
+    e = chain[2]
+    raw(
+        "INSERT INTO core_auditentry (at, actor_id, actor_name, source, action, object_type, object_id, request_id,"
+        " payload, prev_hash, hash) VALUES (%s, NULL, '', 'cli', 'palsu', 'uji', 'x', '', '{}', %s, %s)",
+        [e.at, e.hash, uuid.uuid4().hex * 2],
+    )
+    forged = AuditEntry.objects.get(action="palsu")
+    assert audit_verify().broken_at == forged.pk
+
+
+def test_reordered_entries_are_detected(chain):
+    a, b = chain[1], chain[3]
+    raw("UPDATE core_auditentry SET id = -1 WHERE id = %s", [a.pk])
+    raw("UPDATE core_auditentry SET id = %s WHERE id = %s", [a.pk, b.pk])
+    raw("UPDATE core_auditentry SET id = %s WHERE id = -1", [b.pk])
+    result = audit_verify()
+    assert result.ok is False
+    assert result.broken_at == a.pk
+
+
+def test_a_rolled_back_change_leaves_no_entry_and_the_chain_stays_whole(admin_user, chain):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        audit_record(actor=admin_user, action="uji.batal", object_type="uji")
+        raise RuntimeError
+    assert not AuditEntry.objects.filter(action="uji.batal").exists()
+    assert audit_verify().ok
+    assert AuditHead.objects.get().count == 5
+
+
+def test_the_cli_reports_a_broken_chain_with_exit_1(chain, capsys):
+    call_command("audit_verify", json=True)
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    raw("UPDATE core_auditentry SET object_id = 'lain' WHERE id = %s", [chain[0].pk])
+    with pytest.raises(SystemExit) as exc:
+        call_command("audit_verify", json=True)
+    assert exc.value.code == 1
+    assert json.loads(capsys.readouterr().out)["broken_at"] == chain[0].pk
+
+
+def test_an_import_is_one_entry_that_protects_its_history_rows(golden_dir, run_import):
+    run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv")
+    entry = AuditEntry.objects.get(action="registry.import")
+    detail = json.loads(entry.payload)["detail"]
+    assert len(detail["keluarga"]["sha256"]) == 64
+    assert detail["digest"]
+    assert json.loads(entry.payload)["after"]["households"]["accepted"] == 372
+    assert audit_verify().ok
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "UPDATE registry_registrychange SET \"key\" = '0000000000000000' WHERE id ="
+            " (SELECT MIN(id) FROM registry_registrychange)"
+        )
+    result = audit_verify()
+    assert (result.ok, result.broken_at) == (False, entry.pk)
+    assert "riwayat" in result.reason
+
+
+@pytest.mark.postgres_only
+def test_postgres_refuses_update_and_delete_of_audit_rows(chain):
+    from salur.registry.models import RegistryChange
+
+    RegistryChange.objects.create(source="cli", entity="household", key="1", action="create")
+    for sql in (
+        "UPDATE core_auditentry SET payload = '{}'",
+        "DELETE FROM core_auditentry",
+        "TRUNCATE core_auditentry CASCADE",
+        "UPDATE registry_registrychange SET action = 'x'",
+        "DELETE FROM registry_registrychange",
+    ):
+        with (
+            pytest.raises(Exception, match="append-only|permission denied"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("SET LOCAL salur.allow_purge = 'off'")
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(sql)
+    assert AuditEntry.objects.count() == 5
+
+
+@pytest.mark.postgres_only
+def test_the_apps_database_role_cannot_rewrite_audit_rows():
+    """Production: the app connects as a role with SELECT/INSERT only on these tables (docs/operations.md)."""
+    import psycopg
+
+    role = f"salur_app_{uuid.uuid4().hex[:6]}"
+    s = connection.settings_dict
+    base = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} dbname={s['NAME']}"
+    with psycopg.connect(f"{base} user={s['USER']}", autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT SELECT, INSERT ON core_auditentry, registry_registrychange TO {role}")
+        try:
+            with psycopg.connect(f"{base} user={role}", autocommit=True, connect_timeout=5) as app:
+                assert app.execute("SELECT COUNT(*) FROM core_auditentry").fetchone() is not None
+                for sql in (
+                    "UPDATE core_auditentry SET payload = '{}'",
+                    "DELETE FROM core_auditentry",
+                    "TRUNCATE core_auditentry",
+                    "UPDATE registry_registrychange SET action = 'x'",
+                    "DELETE FROM registry_registrychange",
+                    "DROP TRIGGER core_auditentry_append_only ON core_auditentry",
+                    "ALTER TABLE core_auditentry DISABLE TRIGGER USER",
+                ):
+                    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                        app.execute(sql)
+        finally:
+            admin.execute(f"REVOKE ALL ON core_auditentry, registry_registrychange FROM {role}")
+            admin.execute(f"DROP ROLE {role}")
