@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 
@@ -48,7 +49,7 @@ def test_an_untouched_chain_verifies(chain):
     assert result.checked == 5
     assert result.head_hash == chain[-1].hash
     assert chain[0].prev_hash == "0" * 64
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
 
 
 def test_a_modified_entry_is_named(chain):
@@ -157,7 +158,7 @@ def test_postgres_refuses_update_and_delete_of_audit_rows(chain):
         "DELETE FROM registry_registrychange",
     ):
         with (
-            pytest.raises(Exception, match="append-only|permission denied"),
+            pytest.raises(Exception, match=r"append-only|permission denied"),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):
