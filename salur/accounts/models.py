@@ -17,9 +17,48 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
+class UnitKind(models.TextChoices):
+    KEMENSOS_PUSAT = "kemensos_pusat", "Kemensos pusat (direktorat)"
+    DINSOS_PROV = "dinsos_prov", "Dinas Sosial provinsi"
+    DINSOS_KAB = "dinsos_kab", "Dinas Sosial kabupaten/kota"
+    SENTRA = "sentra", "Sentra"
+    SENTRA_TERPADU = "sentra_terpadu", "Sentra Terpadu"
+    DESA = "desa", "Pemerintah desa/kelurahan"
+
+
+class Unit(models.Model):
+    """An organisation users belong to. Its region scope: the home region, or for a Sentra its service area."""
+
+    kode = models.SlugField(max_length=60, unique=True)
+    nama = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=UnitKind.choices)
+    wilayah = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    induk = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="anak")
+    service_area = models.ManyToManyField("regions.Region", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["kode"]
+
+    def __str__(self) -> str:
+        return self.nama
+
+    def scope_prefixes(self) -> tuple[str, ...]:
+        """Region code prefixes this unit may act in; () means the whole country."""
+        if self.kind == UnitKind.KEMENSOS_PUSAT:
+            return ()
+        if self.kind in (UnitKind.SENTRA, UnitKind.SENTRA_TERPADU):
+            area = tuple(sorted(self.service_area.values_list("kode", flat=True)))
+            if area:
+                return area
+        return (self.wilayah_id,) if self.wilayah_id else ("-",)  # "-" matches nothing: a unit without region
+
+
 class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, default=Role.ADMIN_PUSAT)
-    # Region scope: a code prefix of the wilayah tree (2, 4, 6 or 10 digits); empty = national.
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    # A user without a unit may carry a region directly (salur users add --wilayah); empty = national.
     wilayah = models.ForeignKey(
         "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -28,8 +67,22 @@ class User(AbstractUser):
         return self.username
 
     @property
+    def scope_prefixes(self) -> tuple[str, ...]:
+        """Region code prefixes of the user's scope, from the unit; () = national. Cached per instance."""
+        cached = self.__dict__.get("_scope_prefixes")
+        if cached is None:
+            if self.unit_id is not None:
+                cached = self.unit.scope_prefixes()
+            else:
+                cached = (self.wilayah_id,) if self.wilayah_id else ()
+            self.__dict__["_scope_prefixes"] = cached
+        return cached
+
+    @property
     def scope_prefix(self) -> str:
-        return self.wilayah_id or ""
+        """The single prefix of a one-region scope (most users); '' when national."""
+        prefixes = self.scope_prefixes
+        return prefixes[0] if len(prefixes) == 1 else ""
 
 
 class ApiToken(models.Model):

@@ -136,6 +136,8 @@ REJECT_CODES = (
     "NIK_GANDA",
     "KK_TIDAK_DIKENAL",
     "KK_DITOLAK",
+    # Beyond the contract: a user with a region scope importing rows of another region (never for national users).
+    "DI_LUAR_WILAYAH",
 )
 FLAG_CODES = ("NIK_WILAYAH", "NIK_TGL_LAHIR", "NIK_JENIS_KELAMIN", "KEPALA_KELUARGA", "HAMIL_TIDAK_WAJAR")
 HOUSEHOLD_FLAG_CODES = ("KEPALA_KELUARGA",)

@@ -7,23 +7,20 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from salur.core.access import can, is_national, scope_q
 from salur.registry.models import Household, ImportJob, Member, RegistryChange
 
 
 def households_visible_to(actor: Any) -> QuerySet[Household]:
-    qs = Household.objects.all()
-    prefix = getattr(actor, "scope_prefix", "")
-    if prefix:
-        qs = qs.filter(wilayah__kode__startswith=prefix)
-    return qs
+    if not can(actor, "registry.view"):
+        return Household.objects.none()
+    return Household.objects.filter(scope_q(actor, "wilayah__kode"))
 
 
 def members_visible_to(actor: Any) -> QuerySet[Member]:
-    qs = Member.objects.select_related("household")
-    prefix = getattr(actor, "scope_prefix", "")
-    if prefix:
-        qs = qs.filter(household__wilayah__kode__startswith=prefix)
-    return qs
+    if not can(actor, "registry.view"):
+        return Member.objects.none()
+    return Member.objects.select_related("household").filter(scope_q(actor, "household__wilayah__kode"))
 
 
 @dataclass(frozen=True)
@@ -91,10 +88,13 @@ def household_history(*, actor: Any, household: Household) -> QuerySet[RegistryC
 
 
 def import_jobs_visible_to(actor: Any) -> QuerySet[ImportJob]:
+    """National importers and auditors see every job; everyone else their own."""
     qs = ImportJob.objects.select_related("created_by")
-    if not getattr(actor, "is_superuser", False) and getattr(actor, "scope_prefix", ""):
-        qs = qs.filter(created_by=actor)
-    return qs
+    if is_national(actor) and (can(actor, "registry.import") or can(actor, "audit.view")):
+        return qs
+    if not can(actor, "registry.import"):
+        return qs.none()
+    return qs.filter(created_by=actor)
 
 
 def import_job_get(*, actor: Any, job_id: int) -> ImportJob | None:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from salur.core.access import require, require_in_scope, scope_prefixes
 from salur.core.audit import audit_record
 from salur.core.errors import SalurError, UnreadableFile
 from salur.core.hashing import file_sha256
@@ -67,6 +68,7 @@ def import_job_create(
     keluarga_name: str = "",
     anggota_name: str = "",
 ) -> ImportJob:
+    require(actor, "registry.import")
     return ImportJob.objects.create(
         created_by=actor if getattr(actor, "pk", None) else None,
         source=source,
@@ -91,7 +93,12 @@ def import_job_run(
         if progress:
             progress(fraction, stage)
 
-    ctx = importer.ImportContext(actor_id=job.created_by_id, source=job.source, job_id=job.pk)
+    ctx = importer.ImportContext(
+        actor_id=job.created_by_id,
+        source=job.source,
+        job_id=job.pk,
+        scope_prefixes=scope_prefixes(job.created_by),
+    )
 
     def audit(summary: importer.ImportSummary, digest: str) -> None:
         audit_record(
@@ -307,7 +314,9 @@ def refresh_head_flag(household: Household) -> None:
 
 @transaction.atomic
 def household_create(*, actor: Any, data: dict[str, Any], source: str = Source.WEB) -> Household:
+    require(actor, "registry.edit")
     row = validate_household_row(data).row(0, named=True)
+    require_in_scope(actor, row["kode_wilayah"])
     if Household.objects.filter(no_kk=row["no_kk"]).exists():
         raise RowInvalid({"no_kk": ["Nomor KK ini sudah ada di registri"]})
     household = Household.objects.create(no_kk=row["no_kk"], **_household_fields(row))
@@ -329,11 +338,14 @@ def household_create(*, actor: Any, data: dict[str, Any], source: str = Source.W
 def household_update(
     *, actor: Any, household: Household, data: dict[str, Any], source: str = Source.WEB
 ) -> Household:
+    require(actor, "registry.edit")
     household = Household.objects.select_for_update().get(pk=household.pk)
+    require_in_scope(actor, household.wilayah_id)
     before = household_to_exchange(household)
     merged = {**before, **{k: _as_text(val) for k, val in data.items() if k in schema.KELUARGA_NAMES}}
     merged["no_kk"] = household.no_kk  # the key is not edited here
     row = validate_household_row(merged).row(0, named=True)
+    require_in_scope(actor, row["kode_wilayah"])
     fields = _household_fields(row)
     if row["desil"] is None and household.desil_sumber == "computed":
         fields["desil"], fields["desil_sumber"] = household.desil, "computed"
@@ -364,6 +376,8 @@ def _member_fields(row: dict[str, Any]) -> dict[str, Any]:
 def member_create(
     *, actor: Any, household: Household, data: dict[str, Any], source: str = Source.WEB
 ) -> Member:
+    require(actor, "registry.edit")
+    require_in_scope(actor, household.wilayah_id)
     row = validate_member_row(data, household).row(0, named=True)
     if Member.objects.filter(nik=row["nik"]).exists():
         raise RowInvalid({"nik": ["NIK ini sudah terdaftar di registri"]})
@@ -383,7 +397,9 @@ def member_create(
 
 @transaction.atomic
 def member_update(*, actor: Any, member: Member, data: dict[str, Any], source: str = Source.WEB) -> Member:
+    require(actor, "registry.edit")
     member = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
+    require_in_scope(actor, member.household.wilayah_id)
     before = member_to_exchange(member)
     merged = {**before, **{k: _as_text(val) for k, val in data.items() if k in schema.ANGGOTA_NAMES}}
     merged["nik"] = member.nik
@@ -408,3 +424,20 @@ class ExportResult:
     anggota: Path
     households: int
     members: int
+
+
+def registry_export(*, actor: Any, out_dir: Path, source: str = Source.CLI) -> ExportResult:
+    """Write the registry (the actor's region only) in the exchange format; the export itself is audited."""
+    from salur.registry.batch.exporter import export_registry
+
+    require(actor, "registry.export")
+    kel, ang, n_h, n_m = export_registry(out_dir=out_dir, scope_prefixes=scope_prefixes(actor))
+    audit_record(
+        actor=actor,
+        action="registry.export",
+        object_type="registry",
+        object_id="",
+        source=source,
+        detail={"households": n_h, "members": n_m, "scope": list(scope_prefixes(actor))},
+    )
+    return ExportResult(kel, ang, n_h, n_m)

@@ -27,10 +27,14 @@ def _decimal_text(name: str) -> pl.Expr:
     return pl.when(x == x.round(0)).then(x.cast(pl.Int64).cast(pl.Utf8)).otherwise(x.cast(pl.Utf8))
 
 
-def _scope_sql(prefix: str, column: str) -> tuple[str, list[str]]:
-    if not prefix:
+def _scope_sql(prefixes: tuple[str, ...], column: str) -> tuple[str, list[str]]:
+    """A region filter. Prefixes are region codes (digits only, checked), so they can stand in COPY's SQL."""
+    if not prefixes:
         return "", []
-    return f" AND {column} LIKE %s", [prefix + "%"]
+    if not all(p.isdigit() and len(p) <= 10 for p in prefixes):
+        raise ValueError("kode wilayah lingkup harus angka")
+    ors = " OR ".join(f"{column} LIKE '{p}%'" for p in prefixes)
+    return f" AND ({ors})", []
 
 
 def _id_bounds(table: str) -> tuple[int, int]:
@@ -64,12 +68,15 @@ def _boolish(frame: pl.DataFrame, names: tuple[str, ...] | list[str]) -> pl.Data
 
 
 def export_registry(
-    *, out_dir: Path, scope_prefix: str = "", progress: Callable[[float, str], None] | None = None
+    *,
+    out_dir: Path,
+    scope_prefixes: tuple[str, ...] = (),
+    progress: Callable[[float, str], None] | None = None,
 ) -> tuple[Path, Path, int, int]:
     out_dir.mkdir(parents=True, exist_ok=True)
     kel_path, ang_path = out_dir / "keluarga.csv", out_dir / "anggota.csv"
     h_cols = list(schema.KELUARGA_NAMES)
-    scope, scope_params = _scope_sql(scope_prefix, "kode_wilayah")
+    scope, scope_params = _scope_sql(scope_prefixes, "kode_wilayah")
     n_h = 0
     with kel_path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(h_cols) + "\n")
@@ -100,7 +107,7 @@ def export_registry(
             if progress:
                 progress(0.5, "keluarga")
     m_cols = list(schema.ANGGOTA_NAMES)
-    scope_m, scope_params_m = _scope_sql(scope_prefix, "h.kode_wilayah")
+    scope_m, scope_params_m = _scope_sql(scope_prefixes, "h.kode_wilayah")
     n_m = 0
     with ang_path.open("w", encoding="utf-8", newline="") as fh:
         fh.write(",".join(m_cols) + "\n")
@@ -127,11 +134,23 @@ def export_registry(
 
 
 def _read(sql: str, params: list[str]) -> pl.DataFrame:
-    if is_postgres() and params:
-        # COPY cannot take bound parameters; the scope prefix is digits only, checked by the caller.
-        sql = sql.replace("%s", "'" + params[0].replace("'", "") + "'")
-        params = []
-    text_cols = dict.fromkeys(("no_kk", "nik", "kode_wilayah", "rt", "rw", "no_rekening", "alamat", "nama", "tempat_lahir", "nama_ibu", "sekolah", "bank"), pl.Utf8)
+    text_cols = dict.fromkeys(
+        (
+            "no_kk",
+            "nik",
+            "kode_wilayah",
+            "rt",
+            "rw",
+            "no_rekening",
+            "alamat",
+            "nama",
+            "tempat_lahir",
+            "nama_ibu",
+            "sekolah",
+            "bank",
+        ),
+        pl.Utf8,
+    )
     frame = read_frame(sql, params, all_text=True)
     if frame.height == 0:
         return frame

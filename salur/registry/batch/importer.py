@@ -116,6 +116,7 @@ class ImportContext:
     actor_id: int | None
     source: str
     job_id: int | None
+    scope_prefixes: tuple[str, ...] = ()
 
 
 # --- reading -------------------------------------------------------------------------------------------
@@ -198,7 +199,7 @@ def iter_chunks(path: Path, names: list[str], expected: tuple[str, ...]):  # typ
 # --- reference data ------------------------------------------------------------------------------------
 
 
-def load_reference() -> v.Reference:
+def load_reference(scope_prefixes: tuple[str, ...] = ()) -> v.Reference:
     desa = read_frame("SELECT kode FROM regions_region WHERE level = 4", schema={"kode": pl.Utf8})["kode"]
     kec = read_frame(
         "SELECT kode FROM regions_region WHERE level = 3 UNION SELECT kode FROM regions_historicalkecamatan",
@@ -206,23 +207,47 @@ def load_reference() -> v.Reference:
     )["kode"]
     from salur.core.bulk import today
 
-    return v.Reference(desa_codes=desa, kecamatan_codes=kec, today=today())
+    return v.Reference(desa_codes=desa, kecamatan_codes=kec, today=today(), scope_prefixes=scope_prefixes)
+
+
+def _select_in(sql: str, keys: list[str]) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for start in range(0, len(keys), 5000):
+        batch = keys[start : start + 5000]
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(keys=", ".join(["%s"] * len(batch))), batch)
+            out.extend(cursor.fetchall())
+    return out
 
 
 def registry_households_for(keys: list[int]) -> pl.DataFrame:
-    """(no_kk_int, tanggal_pendataan) of registry households among `keys`."""
-    out = []
-    for start in range(0, len(keys), 5000):
-        batch = [f"{k:016d}" for k in keys[start : start + 5000]]
-        placeholders = ", ".join(["%s"] * len(batch))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT no_kk, tanggal_pendataan FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({placeholders})",
-                batch,
-            )
-            out.extend(cursor.fetchall())
-    rows = [(int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))) for k, d in out]
-    return pl.DataFrame(rows, schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date}, orient="row")
+    """(no_kk_int, tanggal_pendataan, kode_wilayah) of registry households among `keys`."""
+    out = _select_in(
+        f"SELECT no_kk, tanggal_pendataan, kode_wilayah FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({{keys}})",
+        [f"{k:016d}" for k in keys],
+    )
+    rows = [(int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)), w) for k, d, w in out]
+    return pl.DataFrame(
+        rows,
+        schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date, "kode_wilayah": pl.Utf8},
+        orient="row",
+    )
+
+
+def foreign_keys_for(entity: str, keys: pl.Series, prefixes: tuple[str, ...]) -> pl.Series | None:
+    """For a scoped import: keys of existing households/members that lie outside the actor's regions."""
+    if not prefixes:
+        return None
+    wanted = keys.drop_nulls().unique().to_list()
+    if entity == "household":
+        sql = f"SELECT no_kk, kode_wilayah FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({{keys}})"
+    else:
+        sql = (
+            f"SELECT m.nik, h.kode_wilayah FROM {MEMBER_TABLE} m JOIN {HOUSEHOLD_TABLE} h"
+            f" ON h.id = m.household_id WHERE m.nik IN ({{keys}})"
+        )
+    rows = _select_in(sql, [str(k) for k in wanted])
+    return pl.Series([k for k, w in rows if not any(str(w).startswith(p) for p in prefixes)], dtype=pl.Utf8)
 
 
 # --- staging and merge ---------------------------------------------------------------------------------
@@ -454,7 +479,7 @@ def run_import(
         extra = [n for n in names if n not in expected]
         if extra:
             summary.warnings.append(f"Kolom tambahan di {berkas} diabaikan: {', '.join(extra)}")
-    ref = load_reference()
+    ref = load_reference(ctx.scope_prefixes)
     state = v.ImportState()
     writer = RejectsWriter(rejects)
     report(0.02, "membaca berkas")
@@ -466,7 +491,12 @@ def run_import(
         _create_stage("stage_affected", {"id": ("bigint", "INTEGER")})
 
         for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
-            res = v.validate_keluarga(chunk, ref=ref, state=state)
+            res = v.validate_keluarga(
+                chunk,
+                ref=ref,
+                state=state,
+                foreign_keys=foreign_keys_for("household", chunk["no_kk"], ctx.scope_prefixes),
+            )
             _account(summary, summary.households, res)
             writer.append(res.problems)
             copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
@@ -483,7 +513,11 @@ def run_import(
                 state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
             )["no_kk"].to_list()
             res = v.validate_anggota(
-                chunk, ref=ref, state=state, registry_households=registry_households_for(unknown)
+                chunk,
+                ref=ref,
+                state=state,
+                registry_households=registry_households_for(unknown),
+                foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
             )
             _account(summary, summary.members, res)
             writer.append(res.problems)

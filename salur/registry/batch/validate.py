@@ -42,6 +42,17 @@ class Reference:
     desa_codes: pl.Series  # current 10-digit desa/kelurahan codes
     kecamatan_codes: pl.Series  # current and historical 6-digit kecamatan codes
     today: dt.date
+    scope_prefixes: tuple[str, ...] = ()  # the importing user's region scope; () = national
+
+
+def _in_scope(col: pl.Expr, prefixes: tuple[str, ...]) -> pl.Expr:
+    expr = pl.lit(False)
+    for p in prefixes:
+        expr = expr | col.str.starts_with(p)
+    return expr
+
+
+OUT_OF_SCOPE = "DI_LUAR_WILAYAH"
 
 
 @dataclass
@@ -228,7 +239,9 @@ class ChunkResult:
     flags: dict[str, int]
 
 
-def validate_keluarga(frame: pl.DataFrame, *, ref: Reference, state: ImportState) -> ChunkResult:
+def validate_keluarga(
+    frame: pl.DataFrame, *, ref: Reference, state: ImportState, foreign_keys: pl.Series | None = None
+) -> ChunkResult:
     """Validate a chunk of keluarga.csv (already normalised, with the `_baris` column)."""
     cols = schema.KELUARGA_COLUMNS
     checks: list[tuple[str, str, pl.Expr, pl.Expr]] = []
@@ -277,6 +290,26 @@ def validate_keluarga(frame: pl.DataFrame, *, ref: Reference, state: ImportState
             _msg("Tanggal pendataan tidak boleh sebelum 1900-01-01 atau sesudah hari ini"),
         )
     )
+    if ref.scope_prefixes:
+        checks.append(
+            (
+                "kode_wilayah",
+                OUT_OF_SCOPE,
+                kw.is_not_null() & kw.is_in(ref.desa_codes.implode()) & ~_in_scope(kw, ref.scope_prefixes),
+                _msg("Kode wilayah di luar wilayah kerja Anda; keluarga ini tidak boleh Anda ubah"),
+            )
+        )
+    if foreign_keys is not None and foreign_keys.len():
+        checks.append(
+            (
+                "no_kk",
+                OUT_OF_SCOPE,
+                pl.col("no_kk").is_in(foreign_keys.implode()),
+                _msg(
+                    "Nomor KK ini terdaftar di wilayah lain di registri; hanya petugas wilayah itu yang boleh mengubahnya"
+                ),
+            )
+        )
     dup = _duplicate_marks(frame, "no_kk", state.seen_kk)
     frame = frame.join(dup.select(ROW, "_first"), on=ROW, how="left")
     checks.append(
@@ -399,7 +432,12 @@ def _age_expr(born: pl.Expr, at: pl.Expr) -> pl.Expr:
 
 
 def validate_anggota(
-    frame: pl.DataFrame, *, ref: Reference, state: ImportState, registry_households: pl.DataFrame
+    frame: pl.DataFrame,
+    *,
+    ref: Reference,
+    state: ImportState,
+    registry_households: pl.DataFrame,
+    foreign_keys: pl.Series | None = None,
 ) -> ChunkResult:
     """Validate a chunk of anggota.csv.
 
@@ -444,6 +482,31 @@ def validate_anggota(
             _msg("Nomor KK tidak ada di berkas keluarga maupun di registri"),
         ),
     ]
+    if ref.scope_prefixes and "kode_wilayah" in registry_households.columns:
+        outside = registry_households.filter(~_in_scope(pl.col("kode_wilayah"), ref.scope_prefixes))[
+            "no_kk_int"
+        ]
+        checks.append(
+            (
+                "no_kk",
+                OUT_OF_SCOPE,
+                pl.col("_kk_int").is_in(outside.implode()) & (pl.col("_in_import") == False),  # noqa: E712
+                _msg(
+                    "Keluarga anggota ini terdaftar di wilayah lain; hanya petugas wilayah itu yang boleh mengubahnya"
+                ),
+            )
+        )
+    if foreign_keys is not None and foreign_keys.len():
+        checks.append(
+            (
+                "nik",
+                OUT_OF_SCOPE,
+                pl.col("nik").is_in(foreign_keys.implode()),
+                _msg(
+                    "NIK ini terdaftar pada keluarga di wilayah lain; hanya petugas wilayah itu yang boleh mengubahnya"
+                ),
+            )
+        )
     born = parse_date(pl.col("tanggal_lahir"))
     limit = pl.col("_tgl_data").fill_null(pl.lit(ref.today))
     checks.append(

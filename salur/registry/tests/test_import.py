@@ -177,7 +177,7 @@ def test_export_then_import_gives_the_same_registry(golden_registry, tmp_path, r
 
 
 def test_export_is_limited_to_a_region_scope(golden_registry, tmp_path):
-    _, _, n_h, _ = export_registry(out_dir=tmp_path, scope_prefix="3212")
+    _, _, n_h, _ = export_registry(out_dir=tmp_path, scope_prefixes=("3212",))
     assert n_h == Household.objects.filter(wilayah__kode__startswith="3212").count() > 0
 
 
@@ -351,3 +351,40 @@ def test_an_import_killed_in_the_middle_leaves_the_registry_as_it_was(golden_dir
             assert (export_before / name).read_bytes() == (export_after / name).read_bytes()
     finally:
         drop()  # type: ignore[operator]
+
+
+def test_a_scoped_operator_imports_only_rows_of_its_own_region(golden_dir, run_import, make_user):
+    indramayu = make_user("dinsos_indramayu", "operator_dinsos_kab", wilayah="32.12")
+    got = run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv", actor=indramayu)
+    stored = set(Household.objects.values_list("wilayah_id", flat=True))
+    assert stored
+    assert all(code.startswith("3212") for code in stored)
+    assert got["rejects"]["DI_LUAR_WILAYAH"] > 0
+    assert got["households"]["read"] == got["households"]["accepted"] + got["households"]["rejected"]
+
+
+def test_a_scoped_operator_cannot_move_another_regions_household_into_its_own(
+    golden_dir, run_import, golden_registry, make_user
+):
+    outside = Household.objects.exclude(wilayah__kode__startswith="3212").order_by("no_kk").first()
+    _rewrite(golden_dir / "keluarga.csv", "no_kk", outside.no_kk, "kode_wilayah", "3212012001")
+    operator = make_user("dinsos_indramayu", "operator_dinsos_kab", wilayah="32.12")
+    rejects = golden_dir / "tolak.csv"
+    run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv", actor=operator, rejects=rejects)
+    outside.refresh_from_db()
+    assert not outside.wilayah_id.startswith("3212")
+    assert f"{outside.no_kk},no_kk,DI_LUAR_WILAYAH" in rejects.read_text(encoding="utf-8")
+
+
+def test_roles_without_the_import_right_are_refused_before_anything_happens(golden_dir, make_user):
+    auditor = make_user("auditor_uji", "auditor")
+    with pytest.raises(CommandFailed) as err:
+        call_command(
+            "import_registry",
+            keluarga=golden_dir / "keluarga.csv",
+            anggota=golden_dir / "anggota.csv",
+            user="auditor_uji",
+        )
+    assert err.value.returncode == 2
+    assert ImportJob.objects.count() == 0
+    assert auditor.pk

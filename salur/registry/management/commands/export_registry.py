@@ -1,11 +1,12 @@
 from pathlib import Path
 
 from salur.core.commands import SalurCommand
-from salur.registry.batch.exporter import export_registry
+from salur.core.errors import CommandFailed, PermissionDenied
+from salur.registry.services import registry_export
 
 
 class Command(SalurCommand):
-    help = "Ekspor registri ke keluarga.csv dan anggota.csv (format pertukaran)."
+    help = "Ekspor registri ke keluarga.csv dan anggota.csv (format pertukaran); hanya wilayah pengguna."
     acts_as_user = True
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -15,9 +16,19 @@ class Command(SalurCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         actor = self.actor(options)
-        kel, ang, n_h, n_m = export_registry(out_dir=options["out"], scope_prefix=actor.scope_prefix)
-        payload = {"keluarga": str(kel), "anggota": str(ang), "households": n_h, "members": n_m}
+        try:
+            result = registry_export(actor=actor, out_dir=options["out"])
+        except PermissionDenied as exc:
+            raise CommandFailed(str(exc)) from exc
+        payload = {
+            "keluarga": str(result.keluarga),
+            "anggota": str(result.anggota),
+            "households": result.households,
+            "members": result.members,
+        }
         if options["json"]:
             self.emit_json(payload)
         else:
-            self.stdout.write(f"{n_h} keluarga dan {n_m} anggota ditulis ke {options['out']}")
+            self.stdout.write(
+                f"{result.households} keluarga dan {result.members} anggota ditulis ke {options['out']}"
+            )

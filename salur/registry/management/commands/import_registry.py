@@ -2,7 +2,7 @@ import sys
 from pathlib import Path
 
 from salur.core.commands import SalurCommand, TerminalProgress
-from salur.core.errors import CommandFailed, UnreadableFile
+from salur.core.errors import CommandFailed, PermissionDenied, UnreadableFile
 from salur.registry.models import Source
 from salur.registry.services import import_job_create, import_job_run
 
@@ -20,12 +20,15 @@ class Command(SalurCommand):
 
     def handle(self, *args, **options):  # type: ignore[no-untyped-def]
         actor = self.actor(options)
-        job = import_job_create(
-            actor=actor,
-            keluarga_path=options["keluarga"].resolve(),
-            anggota_path=options["anggota"].resolve(),
-            source=Source.CLI,
-        )
+        try:
+            job = import_job_create(
+                actor=actor,
+                keluarga_path=options["keluarga"].resolve(),
+                anggota_path=options["anggota"].resolve(),
+                source=Source.CLI,
+            )
+        except PermissionDenied as exc:
+            raise CommandFailed(str(exc)) from exc
         bar = TerminalProgress("impor")
         try:
             summary = import_job_run(
