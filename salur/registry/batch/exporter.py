@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 from django.db import connection
 
-from salur.core.bulk import is_postgres, read_frame
+from salur.core.bulk import read_frame
 from salur.registry import schema
 
 CHUNK = 200_000
