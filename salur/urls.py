@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from salur.api import api
+from salur.core import views as core_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="registry:household_list", permanent=False)),
@@ -12,4 +13,5 @@ urlpatterns = [
     path("registri/", include("salur.registry.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("health/", core_views.health, name="health"),
 ]

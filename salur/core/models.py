@@ -58,3 +58,26 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} entri, {self.last_hash[:12]}"
+
+
+class Approval(models.Model):
+    """One approval of one step of an object (maker-checker, core/approval.py)."""
+
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    step = models.CharField(max_length=60)
+    level = models.PositiveSmallIntegerField(default=1)
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_default=Now())
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "step", "actor"], name="approval_once_per_actor_and_step"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.object_id} oleh {self.actor_id}"
