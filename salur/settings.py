@@ -63,7 +63,7 @@ AUTHENTICATION_BACKENDS = [
 # Lockout after repeated failed logins (per user name, whatever the address), for half an hour.
 AXES_FAILURE_LIMIT = int(os.environ.get("SALUR_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "auth/lockout.html"
 AXES_VERBOSE = False
@@ -185,6 +185,8 @@ LOGGING = {
     "root": {"handlers": ["stderr"], "level": os.environ.get("SALUR_LOG_LEVEL", "WARNING")},
     "loggers": {
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # SQL with its parameters (names, NIK) is never logged, whatever SALUR_LOG_LEVEL says.
+        "django.db.backends": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
         "salur": {
             "handlers": ["stderr"],
             "level": os.environ.get("SALUR_LOG_LEVEL", "INFO"),
