@@ -388,3 +388,22 @@ def test_roles_without_the_import_right_are_refused_before_anything_happens(gold
     assert err.value.returncode == 2
     assert ImportJob.objects.count() == 0
     assert auditor.pk
+
+
+def test_a_dirty_synthetic_registry_imports_with_exactly_its_planted_problems(tmp_path, run_import):
+    from salur.registry.batch.synth import synth_registry
+
+    result = synth_registry(households=1500, seed=11, out_dir=tmp_path / "syn", dirty=True)
+    truth = json.loads((tmp_path / "syn" / "truth.json").read_text())["expected_import"]
+    rejects = tmp_path / "tolak.csv"
+    got = run_import(result.files["keluarga"], result.files["anggota"], rejects=rejects)
+    for part in ("households", "members"):
+        for key, value in truth[part].items():
+            assert got[part][key] == value, (part, key)
+    assert got["rejects"] == truth["rejects"]
+    assert got["flags"] == truth["flags"]
+    with rejects.open(encoding="utf-8") as fh:
+        found = {(r["berkas"], int(r["baris"]), r["kode"]) for r in csv.DictReader(fh)}
+    with (tmp_path / "syn" / "truth_rejects.csv").open(encoding="utf-8") as fh:
+        planted = {(r["berkas"], int(r["baris"]), r["kode"]) for r in csv.DictReader(fh)}
+    assert found == planted
