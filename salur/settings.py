@@ -155,7 +155,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "id"
-LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LANGUAGES = [("id", "Bahasa Indonesia")]  # no English catalogue yet: one language, no mixed pages
 LOCALE_PATHS = [BASE_DIR / "salur" / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
