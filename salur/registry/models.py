@@ -52,6 +52,19 @@ class Household(models.Model):
     flags = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(db_default=Now())
     updated_at = models.DateTimeField(db_default=Now())
+    # The import that created the row (its creation record: who, when, from which files); None when created
+    # in the web or the API, whose creation is a RegistryChange row.
+    created_job = models.ForeignKey(
+        "registry.ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        # A soft reference: the job row is written before the import starts and never deleted; a database
+        # constraint here would cost one deferred check per imported row at commit.
+        db_constraint=False,
+    )
 
     class Meta:
         ordering = ["no_kk"]
@@ -89,6 +102,17 @@ class Member(models.Model):
     flags = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(db_default=Now())
     updated_at = models.DateTimeField(db_default=Now())
+    created_job = models.ForeignKey(
+        "registry.ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        # A soft reference: the job row is written before the import starts and never deleted; a database
+        # constraint here would cost one deferred check per imported row at commit.
+        db_constraint=False,
+    )
 
     class Meta:
         ordering = ["household_id", "id"]
@@ -111,19 +135,23 @@ class Source(models.TextChoices):
 class RegistryChange(models.Model):
     """History of every change to a household or member: who, when, what, before and after.
 
-    For a row created by a bulk import only the creation is recorded (before and after empty: the row as it
-    was created is the `before` of its first update, or the current row); updates carry the changed fields.
+    A row created by a bulk import carries its creation on itself (`created_job`, `created_at`: who, when and
+    from which files; the row as created is the `before` of its first update, or the current row), so an
+    import of a million rows does not write a million history rows; every update is a row here with its full
+    before and after.
     """
 
     ENTITY_CHOICES = [("household", "Keluarga"), ("member", "Anggota")]
     ACTION_CHOICES = [("create", "dibuat"), ("update", "diubah"), ("delete", "dihapus")]
 
-    at = models.DateTimeField(db_default=Now(), db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_default=Now())
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     source = models.CharField(max_length=8, choices=Source.choices)
     job = models.ForeignKey("registry.ImportJob", null=True, on_delete=models.PROTECT, related_name="+")
     entity = models.CharField(max_length=10, choices=ENTITY_CHOICES)
-    key = models.CharField(max_length=16, db_index=True)
+    key = models.CharField(max_length=16)  # indexed with entity below
     action = models.CharField(max_length=8, choices=ACTION_CHOICES)
     before = models.JSONField(null=True)
     after = models.JSONField(null=True)

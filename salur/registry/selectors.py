@@ -76,15 +76,42 @@ def member_get(*, actor: Any, nik: str) -> Member | None:
     return members_visible_to(actor).filter(nik=nik).first()
 
 
-def household_history(*, actor: Any, household: Household) -> QuerySet[RegistryChange]:
-    niks = list(household.members.values_list("nik", flat=True))
-    return (
+def household_history(*, actor: Any, household: Household, limit: int = 200) -> list[RegistryChange]:
+    """Changes of the household and its members, newest first.
+
+    Rows created by an import carry their creation on themselves (`created_job`); they appear here as unsaved
+    'create' entries (who and when from the import job) beside the stored RegistryChange rows.
+    """
+    members = list(household.members.all())
+    niks = [m.nik for m in members]
+    stored = list(
         RegistryChange.objects.filter(
             Q(entity="household", key=household.no_kk) | Q(entity="member", key__in=niks)
         )
         .select_related("actor")
-        .order_by("-at", "-id")
+        .order_by("-at", "-id")[:limit]
     )
+    job_ids = {r.created_job_id for r in [household, *members] if r.created_job_id}
+    jobs = {j.pk: j for j in ImportJob.objects.filter(pk__in=job_ids).select_related("created_by")}
+    created: list[RegistryChange] = []
+    for entity, row, key in [("household", household, household.no_kk)] + [
+        ("member", m, m.nik) for m in members
+    ]:
+        job = jobs.get(row.created_job_id) if row.created_job_id else None
+        if job is not None:
+            created.append(
+                RegistryChange(
+                    at=row.created_at,
+                    actor=job.created_by,
+                    source=job.source,
+                    job=job,
+                    entity=entity,
+                    key=key,
+                    action="create",
+                )
+            )
+    merged = sorted(stored + created, key=lambda c: (c.at, c.pk or 0), reverse=True)
+    return merged[:limit]
 
 
 def import_jobs_visible_to(actor: Any) -> QuerySet[ImportJob]:

@@ -14,7 +14,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import json
+import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +33,7 @@ from salur.registry.batch import validate as v
 
 CHUNK_ROWS = int(os.environ.get("SALUR_IMPORT_CHUNK_ROWS", "500000"))
 Progress = Callable[[float, str], None]
+log = logging.getLogger("salur.registry.import")
 
 HOUSEHOLD_TABLE = "registry_household"
 MEMBER_TABLE = "registry_member"
@@ -310,19 +314,15 @@ def merge_households(ctx: ImportContext, now: object) -> tuple[int, int]:
             [now],
         )
         updated = cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
-            f" SELECT %s, %s, %s, %s, 'household', {s}.no_kk, 'create', NULL, NULL FROM stage_household {s}"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {HOUSEHOLD_TABLE} {h} WHERE {h}.no_kk = {s}.no_kk)",
-            params,
-        )
         cols = list(HOUSEHOLD_STAGE)
         col_sql = ", ".join(qn(c) for c in cols)
         cursor.execute(
-            f"INSERT INTO {HOUSEHOLD_TABLE} ({col_sql}, flags, created_at, updated_at)"
-            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, '', %s, %s FROM stage_household {s}"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {HOUSEHOLD_TABLE} {h} WHERE {h}.no_kk = {s}.no_kk)",
-            [now, now],
+            f"INSERT INTO {HOUSEHOLD_TABLE} ({col_sql}, flags, created_at, updated_at, created_job_id)"
+            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, '', %s, %s, %s FROM stage_household {s}"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {HOUSEHOLD_TABLE} {h} WHERE {h}.no_kk = {s}.no_kk)"
+            # Key order keeps the unique index's B-tree filling from left to right (fewer page splits).
+            f" ORDER BY {s}.no_kk",
+            [now, now, ctx.job_id],
         )
         created = cursor.rowcount
     return created, updated
@@ -340,8 +340,8 @@ def merge_members(ctx: ImportContext, now: object) -> tuple[int, int]:
     with connection.cursor() as cursor:
         # Households a member leaves also need their head count checked again.
         cursor.execute(
-            f"INSERT INTO stage_affected (id) SELECT {m}.household_id FROM stage_member {s}"
-            f" JOIN {MEMBER_TABLE} {m} ON {m}.nik = {s}.nik"
+            f"INSERT INTO stage_affected (id) SELECT DISTINCT {m}.household_id FROM stage_member {s}"
+            f" JOIN {MEMBER_TABLE} {m} ON {m}.nik = {s}.nik WHERE true ON CONFLICT (id) DO NOTHING"
         )
         cursor.execute(
             f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
@@ -361,48 +361,73 @@ def merge_members(ctx: ImportContext, now: object) -> tuple[int, int]:
             [now],
         )
         updated = cursor.rowcount
-        cursor.execute(
-            f"INSERT INTO {CHANGE_TABLE} (at, actor_id, source, job_id, entity, {qn('key')}, action, before, after)"
-            f" SELECT %s, %s, %s, %s, 'member', {s}.nik, 'create', NULL, NULL FROM stage_member {s}"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {MEMBER_TABLE} {m} WHERE {m}.nik = {s}.nik)",
-            params,
-        )
         cols = [c for c in MEMBER_STAGE if c != "no_kk"]
         col_sql = ", ".join(qn(c) for c in cols)
         cursor.execute(
-            f"INSERT INTO {MEMBER_TABLE} ({col_sql}, household_id, created_at, updated_at)"
-            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, {hh}.id, %s, %s FROM stage_member {s}"
+            f"INSERT INTO {MEMBER_TABLE} ({col_sql}, household_id, created_at, updated_at, created_job_id)"
+            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, {hh}.id, %s, %s, %s FROM stage_member {s}"
             f" JOIN {HOUSEHOLD_TABLE} {hh} ON {hh}.no_kk = {s}.no_kk"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {MEMBER_TABLE} {m} WHERE {m}.nik = {s}.nik)",
-            [now, now],
+            f" WHERE NOT EXISTS (SELECT 1 FROM {MEMBER_TABLE} {m} WHERE {m}.nik = {s}.nik)"
+            f" ORDER BY {s}.nik",
+            [now, now, ctx.job_id],
         )
         created = cursor.rowcount
     return created, updated
 
 
-def reflag_heads() -> int:
-    """KEPALA_KELUARGA on touched households: none or more than one head (contract flag). Returns flagged count."""
+def mark_existing_households() -> None:
+    """Before households are inserted: the touched households that already existed (their heads need a recount)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO stage_affected (id) SELECT h.id FROM {HOUSEHOLD_TABLE} h JOIN stage_household s"
-            " ON s.no_kk = h.no_kk"
+            " ON s.no_kk = h.no_kk WHERE true ON CONFLICT (id) DO NOTHING"
+        )
+
+
+def reflag_heads(*, job_id: int | None, new_without_one_head: pl.Series) -> int:
+    """KEPALA_KELUARGA (none or more than one head) on every household the import touched; returns how many.
+
+    Households created by this import: their members are exactly their accepted rows in the file, so the flag
+    comes from the counts made during validation (no database pass). Households that existed before (or that
+    gained or lost a member): one grouped recount in the database.
+    """
+    with connection.cursor() as cursor:
+        # Registry households that members of this file joined without a household row in the file.
+        cursor.execute(
+            f"INSERT INTO stage_affected (id) SELECT DISTINCT h.id FROM stage_member s"
+            f" JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk"
+            " WHERE NOT EXISTS (SELECT 1 FROM stage_household x WHERE x.no_kk = s.no_kk)"
+            " ON CONFLICT (id) DO NOTHING"
+        )
+        _create_stage("stage_headless", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
+        cursor.execute(
+            "INSERT INTO stage_headless (id) SELECT a.id FROM stage_affected a LEFT JOIN ("
+            f" SELECT m.household_id AS id, COUNT(*) AS n FROM {MEMBER_TABLE} m"
+            " JOIN stage_affected x ON x.id = m.household_id"
+            " WHERE m.hubungan = 'kepala_keluarga' GROUP BY m.household_id"
+            ") heads ON heads.id = a.id WHERE COALESCE(heads.n, 0) <> 1"
+        )
+        if new_without_one_head.len():
+            _create_stage("stage_newheadless", {"no_kk": ("varchar(16)", "TEXT")})
+            copy_frame(
+                "stage_newheadless",
+                pl.DataFrame({"no_kk": new_without_one_head.cast(pl.Utf8).str.zfill(16)}),
+            )
+            cursor.execute(
+                f"INSERT INTO stage_headless (id) SELECT h.id FROM {HOUSEHOLD_TABLE} h"
+                " JOIN stage_newheadless n ON n.no_kk = h.no_kk WHERE h.created_job_id IS NOT DISTINCT FROM %s"
+                " AND h.id NOT IN (SELECT id FROM stage_affected) ON CONFLICT (id) DO NOTHING",
+                [job_id],
+            )
+        cursor.execute(
+            f"UPDATE {HOUSEHOLD_TABLE} SET flags = 'KEPALA_KELUARGA'"
+            " WHERE id IN (SELECT id FROM stage_headless) AND flags <> 'KEPALA_KELUARGA'"
         )
         cursor.execute(
-            f"INSERT INTO stage_affected (id) SELECT h.id FROM {HOUSEHOLD_TABLE} h JOIN stage_member s"
-            " ON s.no_kk = h.no_kk"
+            f"UPDATE {HOUSEHOLD_TABLE} SET flags = '' WHERE flags = 'KEPALA_KELUARGA'"
+            " AND id IN (SELECT id FROM stage_affected) AND id NOT IN (SELECT id FROM stage_headless)"
         )
-        heads = (
-            f"(SELECT COUNT(*) FROM {MEMBER_TABLE} m WHERE m.household_id = {HOUSEHOLD_TABLE}.id"
-            " AND m.hubungan = 'kepala_keluarga')"
-        )
-        cursor.execute(
-            f"UPDATE {HOUSEHOLD_TABLE} SET flags = CASE WHEN {heads} = 1 THEN '' ELSE 'KEPALA_KELUARGA' END"
-            " WHERE id IN (SELECT id FROM stage_affected)"
-        )
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {HOUSEHOLD_TABLE} WHERE flags LIKE '%%KEPALA_KELUARGA%%'"
-            " AND id IN (SELECT id FROM stage_affected)"
-        )
+        cursor.execute("SELECT COUNT(*) FROM stage_headless")
         return int(cursor.fetchone()[0])
 
 
@@ -468,6 +493,14 @@ def run_import(
     audit: Callable[[ImportSummary, str], None] | None = None,
 ) -> ImportSummary:
     """Run the whole import; `audit(summary, digest)` is called inside the transaction, before it commits."""
+    timings: dict[str, float] = {}
+    clock = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now_ = time.perf_counter()
+        timings[name] = timings.get(name, 0.0) + now_ - clock[0]
+        clock[0] = now_
+
     report = progress or (lambda fraction, stage: None)
     summary = ImportSummary(rejects_file=str(rejects))
     k_names = check_readable(keluarga, "keluarga", schema.KELUARGA_NAMES, ("no_kk",))
@@ -486,9 +519,13 @@ def run_import(
     now = db_now()
     # SQLite rolls CREATE TEMP TABLE back with a failed transaction; PostgreSQL drops them ON COMMIT.
     with transaction.atomic():
+        if is_postgres():
+            # Room for the sorts and hash joins of the merge (this transaction only).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
         _create_stage("stage_household", HOUSEHOLD_STAGE)
         _create_stage("stage_member", MEMBER_STAGE)
-        _create_stage("stage_affected", {"id": ("bigint", "INTEGER")})
+        _create_stage("stage_affected", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
 
         for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
             res = v.validate_keluarga(
@@ -497,9 +534,11 @@ def run_import(
                 state=state,
                 foreign_keys=foreign_keys_for("household", chunk["no_kk"], ctx.scope_prefixes),
             )
+            lap("validate_households")
             _account(summary, summary.households, res)
             writer.append(res.problems)
             copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
+            lap("stage_households")
             report(
                 0.05 + 0.25 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
                 "memeriksa keluarga",
@@ -519,27 +558,51 @@ def run_import(
                 registry_households=registry_households_for(unknown),
                 foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
             )
+            lap("validate_members")
             _account(summary, summary.members, res)
             writer.append(res.problems)
             copy_frame("stage_member", res.accepted.drop(v.ROW), list(MEMBER_STAGE))
+            lap("stage_members")
             report(
                 0.30 + 0.35 * min(1.0, summary.members.read / _estimate_rows(anggota)),
                 "memeriksa anggota",
             )
         report(0.70, "menyimpan keluarga")
+        with connection.cursor() as cursor:
+            # Indexes built once after loading (cheaper than during), for the merge's lookups by key.
+            cursor.execute("CREATE UNIQUE INDEX stage_household_no_kk ON stage_household (no_kk)")
+            cursor.execute("CREATE UNIQUE INDEX stage_member_nik ON stage_member (nik)")
+            if is_postgres():
+                # Temporary tables have no statistics until analysed: without them the planner picks nested loops.
+                cursor.execute("ANALYZE stage_household")
+                cursor.execute("ANALYZE stage_member")
+        lap("read_and_validate")
+        mark_existing_households()
         summary.households.created, summary.households.updated = merge_households(ctx, now)
+        lap("merge_households")
         report(0.80, "menyimpan anggota")
         summary.members.created, summary.members.updated = merge_members(ctx, now)
+        lap("merge_members")
         crash_point("after_merge_members")
         report(0.95, "memeriksa kepala keluarga")
-        heads = reflag_heads()
+        heads = reflag_heads(job_id=ctx.job_id, new_without_one_head=state.households_without_one_head())
+        lap("head_flags")
         if heads:
             summary.flags["KEPALA_KELUARGA"] = heads
         if audit is not None:
             audit(summary, job_changes_digest(ctx.job_id))
+            lap("audit")
         if not is_postgres():
-            for name in ("stage_household", "stage_member", "stage_affected"):
+            for name in (
+                "stage_household",
+                "stage_member",
+                "stage_affected",
+                "stage_headless",
+                "stage_newheadless",
+            ):
                 _drop_stage(name)
+    lap("commit")
+    log.info("import timings (s): %s", json.dumps({k: round(val, 2) for k, val in timings.items()}))
     report(1.0, "selesai")
     return summary
 

@@ -66,6 +66,21 @@ class ImportState:
         default_factory=lambda: pl.DataFrame(schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date})
     )
     rejected_kk: set[int] = field(default_factory=set)
+    # Heads of household among accepted member rows, per no_kk (summed at the end): the KEPALA_KELUARGA flag
+    # of a household created by this import follows from its rows in the file alone.
+    head_counts: list[pl.DataFrame] = field(default_factory=list)
+
+    def households_without_one_head(self) -> pl.Series:
+        """no_kk (Int64) of accepted households whose accepted members hold no head, or more than one."""
+        if self.head_counts:
+            counts = pl.concat(self.head_counts).group_by("no_kk_int").agg(pl.col("heads").sum())
+        else:
+            counts = pl.DataFrame(schema={"no_kk_int": pl.Int64, "heads": pl.Int64})
+        return (
+            self.accepted_households.select("no_kk_int")
+            .join(counts, on="no_kk_int", how="left")
+            .filter(pl.col("heads").fill_null(0) != 1)["no_kk_int"]
+        )
 
 
 def normalise(frame: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
@@ -543,6 +558,11 @@ def validate_anggota(
     flag_counts = {
         kode: int(ok.select(cond.fill_null(False).sum()).item()) for _, kode, cond, _ in flag_checks
     }
+    state.head_counts.append(
+        ok.group_by(pl.col("_kk_int").alias("no_kk_int")).agg(
+            (pl.col("hubungan") == "kepala_keluarga").sum().cast(pl.Int64).alias("heads")
+        )
+    )
     accepted = ok.select(
         pl.col(ROW),
         pl.col("nik"),
