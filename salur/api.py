@@ -30,6 +30,14 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
+from salur.core.errors import PermissionDenied  # noqa: E402
 from salur.registry.api import router as registry_router  # noqa: E402
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):  # type: ignore[no-untyped-def]
+    """A role or region refusal from any service: 403 with the reason, nothing changed."""
+    return api.create_response(request, {"detail": str(exc)}, status=403)
+
 
 api.add_router("/registry", registry_router)

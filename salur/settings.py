@@ -186,6 +186,8 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": os.environ.get("SALUR_LOG_LEVEL", "WARNING")},
     "loggers": {
+        # Replaces Django's default console handlers, which would print unfiltered records when DEBUG is on.
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         # SQL with its parameters (names, NIK) is never logged, whatever SALUR_LOG_LEVEL says.
         "django.db.backends": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},

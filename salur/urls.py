@@ -14,4 +14,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("health/", core_views.health, name="health"),
+    path("audit/", core_views.audit_list, name="audit_list"),
 ]

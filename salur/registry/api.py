@@ -47,7 +47,7 @@ HOUSEHOLD_NOT_FOUND = "Keluarga dengan nomor KK ini tidak ditemukan di wilayah A
 MEMBER_NOT_FOUND = "Anggota dengan NIK ini tidak ditemukan di wilayah Anda"
 JOB_NOT_FOUND = "Tugas impor tidak ditemukan"
 
-WRITE_RESPONSES: dict[int, Any] = {404: s.MessageOut, 422: s.ProblemsOut}
+WRITE_RESPONSES: dict[int, Any] = {403: s.MessageOut, 404: s.MessageOut, 422: s.ProblemsOut}
 
 
 def _actor(request: HttpRequest) -> Any:
@@ -56,17 +56,6 @@ def _actor(request: HttpRequest) -> Any:
 
 def _invalid(exc: RowInvalid) -> Status[dict[str, Any]]:
     return Status(422, {"detail": INVALID, "problems": exc.problems})
-
-
-def _check_scope(actor: Any, data: dict[str, Any]) -> None:
-    """A scoped user may not place a household outside the region they work in.
-
-    TODO(services): this belongs in household_create/household_update; it is here until they check it.
-    """
-    prefix = getattr(actor, "scope_prefix", "")
-    kode = str(data.get("kode_wilayah") or "").strip().replace(".", "")
-    if prefix and kode and not kode.startswith(prefix):
-        raise RowInvalid({"kode_wilayah": [f"Kode wilayah {kode} di luar wilayah kerja Anda ({prefix})"]})
 
 
 def _household_or_404(actor: Any, no_kk: str) -> Household:
@@ -138,7 +127,6 @@ def household_post(request: HttpRequest, payload: s.HouseholdCreateIn) -> Status
     actor = _actor(request)
     data = payload.model_dump()
     try:
-        _check_scope(actor, data)
         household = household_create(actor=actor, data=data, source=Source.API)
     except RowInvalid as exc:
         return _invalid(exc)
@@ -156,7 +144,6 @@ def household_patch(request: HttpRequest, no_kk: str, payload: s.HouseholdPatchI
     household = _household_or_404(actor, no_kk)
     data = payload.model_dump(exclude_unset=True)
     try:
-        _check_scope(actor, data)
         household_update(actor=actor, household=household, data=data, source=Source.API)
     except RowInvalid as exc:
         return _invalid(exc)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ninja import Field, Schema
 from pydantic import ConfigDict, create_model
 
+from salur.core.access import nik_for
 from salur.registry import schema
 
 # A value as a CSV cell ("1", "2024-01-15") or as its JSON type (1, true); null means missing.
@@ -134,6 +135,12 @@ class MemberOut(Schema):
     @staticmethod
     def resolve_no_kk(obj: Any) -> str:
         return str(obj.household.no_kk)
+
+    @staticmethod
+    def resolve_nik(obj: Any, context: Any) -> str:
+        """Roles that do not need the full NIK see it masked (UU PDP 27/2022)."""
+        request = (context or {}).get("request")
+        return nik_for(getattr(request, "auth", None), obj.nik)
 
     @staticmethod
     def resolve_flags(obj: Any) -> list[str]:

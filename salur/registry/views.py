@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -23,7 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salur.core.errors import PermissionDenied as AccessDenied
 from salur.core.errors import SalurError
+from salur.core.web import capability_required
 from salur.regions.selectors import region_path
 from salur.registry import schema, selectors, services
 from salur.registry.forms import HouseholdForm, HouseholdSearchForm, ImportUploadForm, MemberForm
@@ -235,6 +238,7 @@ def _saved(request: HttpRequest, household: Household, message: str) -> HttpResp
 
 
 @login_required
+@capability_required("registry.edit")
 @require_http_methods(["GET", "POST"])
 def household_create(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(_posted(request))
@@ -245,6 +249,8 @@ def household_create(request: HttpRequest) -> HttpResponse:
             )
         except RowInvalid as exc:
             form.add_problems(exc.problems)
+        except AccessDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
         except SalurError as exc:
             form.add_error(None, str(exc))
         else:
@@ -253,6 +259,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@capability_required("registry.edit")
 @require_http_methods(["GET", "POST"])
 def household_edit(request: HttpRequest, no_kk: str) -> HttpResponse:
     household = _get_household_or_404(request, no_kk)
@@ -264,6 +271,8 @@ def household_edit(request: HttpRequest, no_kk: str) -> HttpResponse:
             )
         except RowInvalid as exc:
             form.add_problems(exc.problems)
+        except AccessDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
         except SalurError as exc:
             form.add_error(None, str(exc))
         else:
@@ -272,6 +281,7 @@ def household_edit(request: HttpRequest, no_kk: str) -> HttpResponse:
 
 
 @login_required
+@capability_required("registry.edit")
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest, no_kk: str) -> HttpResponse:
     household = _get_household_or_404(request, no_kk)
@@ -283,6 +293,8 @@ def member_create(request: HttpRequest, no_kk: str) -> HttpResponse:
             )
         except RowInvalid as exc:
             form.add_problems(exc.problems)
+        except AccessDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
         except SalurError as exc:
             form.add_error(None, str(exc))
         else:
@@ -294,6 +306,7 @@ def member_create(request: HttpRequest, no_kk: str) -> HttpResponse:
 
 
 @login_required
+@capability_required("registry.edit")
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, nik: str) -> HttpResponse:
     member = _get_member_or_404(request, nik)
@@ -305,6 +318,8 @@ def member_edit(request: HttpRequest, nik: str) -> HttpResponse:
             )
         except RowInvalid as exc:
             form.add_problems(exc.problems)
+        except AccessDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
         except SalurError as exc:
             form.add_error(None, str(exc))
         else:
@@ -328,6 +343,7 @@ def _store_upload(upload: UploadedFile, dest: Path) -> Path:
 
 
 @login_required
+@capability_required("registry.import")
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(_posted(request), request.FILES if request.method == "POST" else None)

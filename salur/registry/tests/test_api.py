@@ -341,11 +341,8 @@ def test_writes_outside_the_callers_region_change_nothing(golden_registry, metro
     assert _patch(metro_api, f"{BASE}/members/{HEAD_NIK}", {"nama": "x"}).status_code == 404
     assert _post(metro_api, f"{BASE}/households/{INDRAMAYU_KK}/members", NEW_HEAD).status_code == 404
     created = _post(metro_api, f"{BASE}/households", NEW_HOUSEHOLD)
-    assert created.status_code == 422
-    assert created.json() == {
-        "detail": "Data tidak sah",
-        "problems": {"kode_wilayah": ["Kode wilayah 3212092011 di luar wilayah kerja Anda (1872)"]},
-    }
+    assert created.status_code == 403
+    assert created.json() == {"detail": "Wilayah ini di luar wilayah kerja Anda"}
     assert list(Household.objects.order_by("id").values()) == before_h
     assert list(Member.objects.order_by("id").values()) == before_m
     assert RegistryChange.objects.filter(source="api").count() == 0
