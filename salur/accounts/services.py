@@ -13,7 +13,9 @@ from salur.core.errors import SalurError
 from salur.regions.models import undotted
 
 
-def user_create(*, username: str, role: str, wilayah: str | None, password: str | None) -> Any:
+def user_create(
+    *, username: str, role: str, wilayah: str | None, password: str | None, unit: str | None = None
+) -> Any:
     User = get_user_model()  # noqa: N806
     if role not in Role.values:
         raise SalurError(f"Peran '{role}' tidak dikenal; pilihan: {', '.join(Role.values)}")
@@ -27,7 +29,16 @@ def user_create(*, username: str, role: str, wilayah: str | None, password: str 
         if region is None:
             raise SalurError(f"Kode wilayah '{wilayah}' tidak dikenal")
         region_id = region.kode
-    user = User(username=username, role=role, wilayah_id=region_id, is_staff=role == Role.ADMIN_PUSAT)
+    unit_obj = None
+    if unit:
+        from salur.accounts.models import Unit
+
+        unit_obj = Unit.objects.filter(kode=unit).first()
+        if unit_obj is None:
+            raise SalurError(f"Unit '{unit}' tidak dikenal")
+    user = User(
+        username=username, role=role, wilayah_id=region_id, unit=unit_obj, is_staff=role == Role.ADMIN_PUSAT
+    )
     if password:
         try:
             validate_password(password, user)
@@ -38,3 +49,27 @@ def user_create(*, username: str, role: str, wilayah: str | None, password: str 
         user.set_unusable_password()
     user.save()
     return user
+
+
+def unit_ensure(
+    *, kode: str, nama: str, kind: str, wilayah: str | None = None, service_area: list[str] | None = None
+) -> Any:
+    """Create or update an organisation unit (idempotent, for setup and the demo)."""
+    from salur.accounts.models import Unit, UnitKind
+    from salur.regions.models import Region
+
+    if kind not in UnitKind.values:
+        raise SalurError(f"Jenis unit '{kind}' tidak dikenal; pilihan: {', '.join(UnitKind.values)}")
+    region = Region.objects.filter(kode=undotted(wilayah)).first() if wilayah else None
+    if wilayah and region is None:
+        raise SalurError(f"Kode wilayah '{wilayah}' tidak dikenal")
+    unit, _ = Unit.objects.update_or_create(
+        kode=kode, defaults={"nama": nama, "kind": kind, "wilayah": region}
+    )
+    if service_area is not None:
+        codes = [undotted(c) for c in service_area]
+        regions = list(Region.objects.filter(kode__in=codes))
+        if len(regions) != len(set(codes)):
+            raise SalurError("Ada kode wilayah layanan yang tidak dikenal")
+        unit.service_area.set(regions)
+    return unit

@@ -14,7 +14,13 @@ from playwright.sync_api import expect  # noqa: E402
 
 
 def test_a_regional_operator_cannot_open_another_regions_household_by_url(
-    live_server, regions, run_import, golden_dir, jobs_dir, make_user, tmp_path  # noqa: F811
+    live_server,
+    regions,
+    run_import,
+    golden_dir,
+    jobs_dir,
+    make_user,
+    tmp_path,
 ):
     from salur.conftest import DEMO_PASSWORD
     from salur.registry.models import Household
@@ -41,7 +47,11 @@ def test_a_regional_operator_cannot_open_another_regions_household_by_url(
         expect(page.locator("h1")).to_contain_text(own_kk)
 
         # Another region's household, typed into the address bar: not found, and nothing of it shown.
-        for path in (f"/registri/kk/{other_kk}/", f"/registri/kk/{other_kk}/ubah/", f"/registri/kk/{other_kk}/anggota/baru/"):
+        for path in (
+            f"/registri/kk/{other_kk}/",
+            f"/registri/kk/{other_kk}/ubah/",
+            f"/registri/kk/{other_kk}/anggota/baru/",
+        ):
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None
             assert response.status == 404

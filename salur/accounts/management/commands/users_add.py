@@ -12,6 +12,7 @@ class Command(SalurCommand):
         parser.add_argument("name")
         parser.add_argument("--role", required=True)
         parser.add_argument("--wilayah", default=None)
+        parser.add_argument("--unit", default=None, help="kode unit (wilayah kerja mengikuti unit)")
         parser.add_argument("--password-stdin", action="store_true")
         parser.add_argument("--json", action="store_true")
 
@@ -19,11 +20,21 @@ class Command(SalurCommand):
         password = sys.stdin.readline().rstrip("\n") if options["password_stdin"] else None
         try:
             user = user_create(
-                username=options["name"], role=options["role"], wilayah=options["wilayah"], password=password
+                username=options["name"],
+                role=options["role"],
+                wilayah=options["wilayah"],
+                password=password,
+                unit=options["unit"],
             )
         except SalurError as exc:
             raise CommandFailed(str(exc)) from exc
-        payload = {"user": user.username, "role": user.role, "wilayah": user.wilayah_id or ""}
+        payload = {
+            "user": user.username,
+            "role": user.role,
+            "wilayah": user.wilayah_id or "",
+            "unit": user.unit.kode if user.unit_id else "",
+            "scope": list(user.scope_prefixes),
+        }
         if options["json"]:
             self.emit_json(payload)
         else:
