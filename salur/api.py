@@ -13,7 +13,7 @@ class TokenAuth(APIKeyHeader):
 
     param_name = "Authorization"
 
-    def authenticate(self, request, key):  # type: ignore[no-untyped-def]
+    def authenticate(self, request, key):
         if not key or not key.startswith("Token "):
             return None
         user = user_for_token(key.removeprefix("Token ").strip())
@@ -35,7 +35,7 @@ from salur.registry.api import router as registry_router  # noqa: E402
 
 
 @api.exception_handler(PermissionDenied)
-def permission_denied(request, exc):  # type: ignore[no-untyped-def]
+def permission_denied(request, exc):
     """A role or region refusal from any service: 403 with the reason, nothing changed."""
     return api.create_response(request, {"detail": str(exc)}, status=403)
 

@@ -14,12 +14,12 @@ GOLDEN = Path(__file__).resolve().parent / "registry" / "tests" / "data" / "gold
 DEMO_PASSWORD = "Uji-Salur-2026!"
 
 
-def pytest_report_header(config):  # type: ignore[no-untyped-def]
+def pytest_report_header(config):
     return f"salur database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)').split('@')[-1]}"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def django_db_setup(django_db_setup, django_db_blocker):
     """Load the region tree once per test database (it is reference data every test needs)."""
     from salur.regions.services import regions_load
 
@@ -49,7 +49,7 @@ def golden_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_user(db):  # type: ignore[no-untyped-def]
+def make_user(db):
     from salur.accounts.services import user_create
 
     def make(
@@ -61,7 +61,7 @@ def make_user(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_user(make_user):  # type: ignore[no-untyped-def]
+def admin_user(make_user):
     user = make_user("admin_uji", "admin_pusat")
     user.is_superuser = True
     user.is_staff = True
@@ -70,12 +70,12 @@ def admin_user(make_user):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def run_import(admin_user):  # type: ignore[no-untyped-def]
+def run_import(admin_user):
     """Import a keluarga/anggota pair as the CLI would; returns the summary dict."""
     from salur.registry.models import Source
     from salur.registry.services import import_job_create, import_job_run
 
-    def run(keluarga: Path, anggota: Path, actor=None, rejects: Path | None = None):  # type: ignore[no-untyped-def]
+    def run(keluarga: Path, anggota: Path, actor=None, rejects: Path | None = None):
         job = import_job_create(
             actor=actor or admin_user, keluarga_path=keluarga, anggota_path=anggota, source=Source.CLI
         )
@@ -85,7 +85,7 @@ def run_import(admin_user):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def golden_registry(golden_dir, run_import):  # type: ignore[no-untyped-def]
+def golden_registry(golden_dir, run_import):
     return run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv")
 
 
@@ -96,11 +96,11 @@ def golden_registry(golden_dir, run_import):  # type: ignore[no-untyped-def]
 _pg_skips: list[str] = []
 
 
-def pytest_configure(config):  # type: ignore[no-untyped-def]
+def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (roles, concurrency, COPY)")
 
 
-def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
     on_pg = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
@@ -113,14 +113,14 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
                 item.add_marker(skip)
 
 
-def pytest_runtest_logreport(report):  # type: ignore[no-untyped-def]
+def pytest_runtest_logreport(report):
     if report.skipped and os.environ.get("SALUR_EXPECT_POSTGRES") == "1":
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
         if "PostgreSQL" in reason or "postgres" in reason.lower():
             _pg_skips.append(f"{report.nodeid}: {reason}")
 
 
-def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+def pytest_sessionfinish(session, exitstatus):
     if _pg_skips and os.environ.get("CI") == "true":
         sys.stderr.write("PostgreSQL tests were skipped in CI:\n" + "\n".join(_pg_skips) + "\n")
         session.exitstatus = 1

@@ -71,7 +71,7 @@ class User(AbstractUser):
         """Region code prefixes of the user's scope, from the unit; () = national. Cached per instance."""
         cached = self.__dict__.get("_scope_prefixes")
         if cached is None:
-            if self.unit_id is not None:
+            if self.unit is not None:
                 cached = self.unit.scope_prefixes()
             else:
                 cached = (self.wilayah_id,) if self.wilayah_id else ()

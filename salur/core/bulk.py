@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import polars as pl
 from django.db import connection
@@ -76,7 +77,7 @@ def _csv_chunks(frame: pl.DataFrame) -> Iterator[bytes]:
 
 def read_frame(
     sql: str,
-    params: Sequence[object] = (),
+    params: Sequence[Any] = (),
     schema: dict[str, pl.DataType] | None = None,
     *,
     all_text: bool = False,
@@ -105,7 +106,7 @@ def read_frame(
     return pl.DataFrame(rows, schema=list(schema.items()), orient="row")
 
 
-def db_now() -> object:
+def db_now() -> Any:
     """The current time as a bound parameter the backend accepts for a DateTimeField."""
     from django.utils import timezone
 

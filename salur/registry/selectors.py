@@ -91,7 +91,8 @@ def household_history(*, actor: Any, household: Household, limit: int = 200) -> 
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )
-    job_ids = {r.created_job_id for r in [household, *members] if r.created_job_id}
+    rows: list[Household | Member] = [household, *members]
+    job_ids = {r.created_job_id for r in rows if r.created_job_id}
     jobs = {j.pk: j for j in ImportJob.objects.filter(pk__in=job_ids).select_related("created_by")}
     created: list[RegistryChange] = []
     for entity, row, key in [("household", household, household.no_kk)] + [

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def job(admin_user):  # type: ignore[no-untyped-def]
+def job(admin_user):
     return ImportJob.objects.create(created_by=admin_user, source="cli", keluarga_path="k", anggota_path="a")
 
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chain(admin_user):  # type: ignore[no-untyped-def]
+def chain(admin_user):
     entries = [
         audit_record(
             actor=admin_user,
@@ -32,7 +32,7 @@ def chain(admin_user):  # type: ignore[no-untyped-def]
     return entries
 
 
-def raw(sql: str, params: list | None = None) -> None:  # type: ignore[type-arg]
+def raw(sql: str, params: list | None = None) -> None:
     """Write behind Salur's back, as someone with direct database access would."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

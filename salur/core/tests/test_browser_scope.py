@@ -6,21 +6,16 @@ import re
 
 import pytest
 
-from salur.registry.tests.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium, jobs_dir, regions  # noqa: F401
+from salur.registry.tests.test_browser import TIMEOUT_MS, chromium, jobs_dir, regions  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 from playwright.sync_api import expect  # noqa: E402
 
 
+@pytest.mark.usefixtures("regions", "jobs_dir")
 def test_a_regional_operator_cannot_open_another_regions_household_by_url(
-    live_server,
-    regions,
-    run_import,
-    golden_dir,
-    jobs_dir,
-    make_user,
-    tmp_path,
+    live_server, run_import, golden_dir, make_user, tmp_path
 ):
     from salur.conftest import DEMO_PASSWORD
     from salur.registry.models import Household

@@ -318,7 +318,7 @@ def snapshot() -> str:
 
 
 @pytest.fixture
-def matrix(golden_dir, admin_user, make_user, settings, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def matrix(golden_dir, admin_user, make_user, settings, tmp_path, monkeypatch):
     from salur.registry import api as registry_api
     from salur.registry import views as registry_views
     from salur.registry.models import Source

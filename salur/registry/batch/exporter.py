@@ -44,7 +44,7 @@ def _id_bounds(table: str) -> tuple[int, int]:
     return int(lo or 0), int(hi or 0)
 
 
-def _chunks(sql_for: Callable[[int, int], tuple[str, list[str]]], table: str):  # type: ignore[no-untyped-def]
+def _chunks(sql_for: Callable[[int, int], tuple[str, list[str]]], table: str):
     lo, hi = _id_bounds(table)
     if hi == 0:
         return

@@ -174,7 +174,7 @@ def check_readable(path: Path, berkas: str, expected: tuple[str, ...], key: tupl
     return names
 
 
-def iter_chunks(path: Path, names: list[str], expected: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def iter_chunks(path: Path, names: list[str], expected: tuple[str, ...]):
     """Stream a CSV file as normalised string frames of at most CHUNK_ROWS rows, with `_baris`."""
     lf = pl.scan_csv(
         path,
@@ -204,10 +204,10 @@ def iter_chunks(path: Path, names: list[str], expected: tuple[str, ...]):  # typ
 
 
 def load_reference(scope_prefixes: tuple[str, ...] = ()) -> v.Reference:
-    desa = read_frame("SELECT kode FROM regions_region WHERE level = 4", schema={"kode": pl.Utf8})["kode"]
+    desa = read_frame("SELECT kode FROM regions_region WHERE level = 4", schema={"kode": pl.String()})["kode"]
     kec = read_frame(
         "SELECT kode FROM regions_region WHERE level = 3 UNION SELECT kode FROM regions_historicalkecamatan",
-        schema={"kode": pl.Utf8},
+        schema={"kode": pl.String()},
     )["kode"]
     from salur.core.bulk import today
 
@@ -281,7 +281,7 @@ def _distinct(a: str, b: str) -> str:
     return f"{a} IS DISTINCT FROM {b}"
 
 
-def merge_households(ctx: ImportContext, now: object) -> tuple[int, int]:
+def merge_households(ctx: ImportContext, now: Any) -> tuple[int, int]:
     h, s = "h", "s"
     desil_changed = (
         f"(({s}.desil IS NOT NULL AND ({_distinct(f'{h}.desil', f'{s}.desil')} OR {h}.desil_sumber <> 'supplied'))"
@@ -328,7 +328,7 @@ def merge_households(ctx: ImportContext, now: object) -> tuple[int, int]:
     return created, updated
 
 
-def merge_members(ctx: ImportContext, now: object) -> tuple[int, int]:
+def merge_members(ctx: ImportContext, now: Any) -> tuple[int, int]:
     m, s, hh, ho = "m", "s", "hh", "ho"
     changed = " OR ".join(
         [_distinct(f"{m}.household_id", f"{hh}.id")]

@@ -258,7 +258,7 @@ def test_an_import_failing_midway_leaves_the_registry_as_it_was(
     )
     before = counts()
 
-    def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def boom(*args, **kwargs):
         raise RuntimeError("disk penuh")
 
     monkeypatch.setattr(importer, "merge_members", boom)

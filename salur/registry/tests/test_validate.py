@@ -267,7 +267,7 @@ def test_flag_counts_count_rows():
 
 
 @st.composite
-def births(draw):  # type: ignore[no-untyped-def]
+def births(draw):
     day = draw(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2024, 1, 15)))
     sex = draw(st.sampled_from(["L", "P"]))
     return day, sex

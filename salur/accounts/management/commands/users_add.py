@@ -8,7 +8,7 @@ from salur.core.errors import CommandFailed, SalurError
 class Command(SalurCommand):
     help = "Membuat pengguna: salur users add NAMA --role PERAN [--wilayah KODE] [--password-stdin]"
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("name")
         parser.add_argument("--role", required=True)
         parser.add_argument("--wilayah", default=None)
@@ -16,7 +16,7 @@ class Command(SalurCommand):
         parser.add_argument("--password-stdin", action="store_true")
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         password = sys.stdin.readline().rstrip("\n") if options["password_stdin"] else None
         try:
             user = user_create(

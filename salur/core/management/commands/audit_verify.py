@@ -5,11 +5,11 @@ from salur.core.commands import SalurCommand
 class Command(SalurCommand):
     help = "Memeriksa rantai hash jejak audit; menyebut tautan pertama yang putus (exit 1 bila ada)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--expect-head", default="", help="hash kepala rantai yang dicatat sebelumnya")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         result = audit_verify()
         data = result.as_dict()
         if options["expect_head"] and result.ok and options["expect_head"] != result.head_hash:

@@ -10,11 +10,11 @@ from salur.core.errors import CommandFailed, SalurError
 class Command(SalurCommand):
     help = "Cadangan daring basis data SQLite bawaan (PostgreSQL: lihat docs/operations.md)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--out", type=Path, default=None)
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         from django.conf import settings
 
         out = (

@@ -52,11 +52,11 @@ DEMO_USERS: list[tuple[str, str, str | None, str | None, str]] = [
 class Command(SalurCommand):
     help = "Membuat data demo (sekitar 20.000 keluarga), unit, dan pengguna demo untuk setiap peran; aman diulang."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--households", type=int, default=20_000)
         parser.add_argument("--seed", type=int, default=2024)
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         from salur.registry.models import Household, Source
         from salur.registry.services import import_job_create, import_job_run
 

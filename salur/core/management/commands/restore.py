@@ -8,12 +8,12 @@ from salur.core.errors import CommandFailed, SalurError
 class Command(SalurCommand):
     help = "Memulihkan basis data SQLite bawaan dari cadangan (hentikan server web lebih dulu)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("backup", type=Path)
         parser.add_argument("--yes", action="store_true", help="tanpa konfirmasi")
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         if not options["yes"]:
             raise CommandFailed("Pemulihan menimpa basis data yang ada; ulangi dengan --yes bila sudah yakin")
         try:

@@ -11,10 +11,10 @@ from salur.core.commands import SalurCommand
 class Command(SalurCommand):
     help = "Skema basis data, wilayah, program bawaan, dan pengguna admin bila belum ada (aman diulang)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         from salur.regions.services import regions_load
 
         t0 = time.monotonic()

@@ -40,7 +40,7 @@ def _throwaway_url(base_url: str, workdir: Path) -> tuple[str, object]:
 class Command(SalurCommand):
     help = "Benchmark impor: synth N keluarga lalu impor ke basis data sekali pakai; cetak baris/detik dan memori puncak."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         parser.add_argument("--households", type=int, required=True)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
@@ -54,7 +54,7 @@ class Command(SalurCommand):
         parser.add_argument("--workdir", type=Path, default=None)
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         n = options["households"]
         if n < 1:
             raise CommandFailed("--households harus 1 atau lebih")

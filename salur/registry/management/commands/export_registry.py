@@ -9,12 +9,12 @@ class Command(SalurCommand):
     help = "Ekspor registri ke keluarga.csv dan anggota.csv (format pertukaran); hanya wilayah pengguna."
     acts_as_user = True
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--out", required=True, type=Path)
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         actor = self.actor(options)
         try:
             result = registry_export(actor=actor, out_dir=options["out"])

@@ -11,14 +11,14 @@ class Command(SalurCommand):
     help = "Impor registri dari keluarga.csv dan anggota.csv (kontrak: registry-exchange.md)."
     acts_as_user = True
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--keluarga", required=True, type=Path)
         parser.add_argument("--anggota", required=True, type=Path)
         parser.add_argument("--rejects", type=Path, default=None, help="berkas CSV penolakan")
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         actor = self.actor(options)
         try:
             job = import_job_create(
