@@ -127,21 +127,25 @@ def test_the_cli_reports_a_broken_chain_with_exit_1(chain, capsys):
 
 def test_an_import_is_one_entry_that_protects_its_history_rows(golden_dir, run_import):
     run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv")
-    entry = AuditEntry.objects.get(action="registry.import")
-    detail = json.loads(entry.payload)["detail"]
+    # A second import that changes one address writes one history row with its before and after.
+    path = golden_dir / "keluarga.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("Jl. Saputra No. 163", "Jl. Saputra No. 164")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_import(golden_dir / "keluarga.csv", golden_dir / "anggota.csv")
+    first, second = AuditEntry.objects.filter(action="registry.import").order_by("id")
+    detail = json.loads(second.payload)["detail"]
     assert len(detail["keluarga"]["sha256"]) == 64
     assert detail["digest"]
-    assert json.loads(entry.payload)["after"]["households"]["accepted"] == 372
+    assert json.loads(first.payload)["after"]["households"]["accepted"] == 372
+    assert json.loads(second.payload)["after"]["households"]["updated"] == 1
     assert audit_verify().ok
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(
-            "UPDATE registry_registrychange SET \"key\" = '0000000000000000' WHERE id ="
-            " (SELECT MIN(id) FROM registry_registrychange)"
-        )
+        cursor.execute("UPDATE registry_registrychange SET after = before WHERE action = 'update'")
     result = audit_verify()
-    assert (result.ok, result.broken_at) == (False, entry.pk)
+    assert (result.ok, result.broken_at) == (False, second.pk)
     assert "riwayat" in result.reason
 
 
