@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "salur.accounts",
     "salur.regions",
     "salur.registry",
+    "salur.dataquality",
 ]
 
 MIDDLEWARE = [

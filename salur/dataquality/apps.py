@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DataQualityConfig(AppConfig):
+    name = "salur.dataquality"
+    verbose_name = "Kualitas data"
