@@ -10,13 +10,13 @@ class Command(SalurCommand):
     help = "Memuat daftar rujukan (asn, tni_polri, kematian); versi baru menggantikan yang lama."
     acts_as_user = True
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument("--list", required=True, dest="kind", choices=["asn", "tni_polri", "kematian"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--json", action="store_true")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options):
         actor = self.actor(options)
         try:
             result = reference_list_load(actor=actor, kind=options["kind"], path=options["file"])
