@@ -1,0 +1,665 @@
+"""Eligibility and entitlement of a program cycle, computed set-based over the whole registry.
+
+Contract: programs-and-payments.md (reference date and ages, exclusions and decision reasons, PKH components and
+selection, recipient, Sembako, channels). Pure Python + Polars: no Django, no database. The caller hands in the
+registry as frames and the reference lists as nik sets; the answer is three things:
+
+* ``decisions``: one row per household: ``household_id, no_kk, kode_wilayah, eligible, reasons (list[str]),
+  nominal (Int64 rupiah; 0 when not eligible), channel, bank, no_rekening, nik_penerima, nama_penerima``.
+* ``components`` (PKH-like programs): one row per (household, member, component) taken for an eligible
+  household: ``household_id, no_kk, nik, component, per_period (Int64 rupiah)``.
+* ``summary``: ``{"eligible": n, "total": rupiah, "not_eligible": {REASON: households}}``.
+
+Every step is a whole-frame operation; nothing loops over households or members in Python. The PKH selection
+walk (contract steps 1-4) is sequential per household by definition; it is computed in at most ``max_members``
+*rounds* over all households at once (see `select_components`).
+
+Choices where the contract leaves room (the golden example of the contracts is consistent with each of them):
+
+* Dead members (on the kematian list) are absent for everything: they have no components, are never the
+  recipient, do not count as living members, and do not exclude the household either, whether they are on the
+  ASN/TNI-Polri lists or declare pekerjaan asn/tni/polri ("members on the death list count as absent").
+* Every reason that applies is recorded, independently of the others, except that TANPA_DESIL (no desil) and
+  DESIL_DI_ATAS_BATAS exclude each other, and TANPA_KOMPONEN needs at least one living member (a household
+  without one gets TANPA_ANGGOTA_HIDUP instead). So a household above the desil limit whose living members have
+  no component is counted under both DESIL_DI_ATAS_BATAS and TANPA_KOMPONEN (the golden PKH summary's 77
+  TANPA_KOMPONEN households include households above the limit).
+* A household without any member row has no living member: TANPA_ANGGOTA_HIDUP.
+* Ages are completed years at the reference date; a person born on 29 February has a birthday on 1 March in
+  other years. A member born after the reference date has a negative age and so no age-bound component.
+* "Oldest" means the earliest tanggal_lahir, ties broken by nik ascending. Where a household holds several
+  living female pasangan, or several living kepala_keluarga (the registry flags that, KEPALA_KELUARGA, but
+  stores it), the one that comes first in `members` is taken: the registry's order (file row, database id).
+  The golden example settles this: household 5208030902057676 has two heads, the younger (and higher nik)
+  listed first, and both expected payment files name her.
+* The channel is the household's bank only when both bank and no_rekening are filled in; otherwise POS, and the
+  decision's bank and no_rekening are then empty strings.
+* Non-eligible households get nominal 0 and no component rows; their recipient is still computed (or null
+  when they have no living member), so that a clerk can see who would receive.
+* nik strings on the reference lists that are not exactly 16 digits are ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import polars as pl
+
+# --- decision reasons (contract: exclusions and decision reasons) ---------------------------------------
+
+DESIL_DI_ATAS_BATAS = "DESIL_DI_ATAS_BATAS"
+ANGGOTA_ASN = "ANGGOTA_ASN"
+ANGGOTA_TNI_POLRI = "ANGGOTA_TNI_POLRI"
+TANPA_ANGGOTA_HIDUP = "TANPA_ANGGOTA_HIDUP"
+TANPA_KOMPONEN = "TANPA_KOMPONEN"
+TANPA_DESIL = "TANPA_DESIL"
+REASONS = (
+    DESIL_DI_ATAS_BATAS,
+    ANGGOTA_ASN,
+    ANGGOTA_TNI_POLRI,
+    TANPA_ANGGOTA_HIDUP,
+    TANPA_KOMPONEN,
+    TANPA_DESIL,
+)
+
+POS = "POS"
+BANKS = ("BRI", "BNI", "MANDIRI", "BSI", "BTN")
+
+# Recipient rules, tried in order (contract: recipient / pengurus).
+PASANGAN_PEREMPUAN = "pasangan_perempuan"  # a living female pasangan of the head
+KEPALA_KELUARGA = "kepala_keluarga"  # a living kepala_keluarga
+TERTUA = "tertua"  # the oldest living member
+RECIPIENT_RULES = (PASANGAN_PEREMPUAN, KEPALA_KELUARGA, TERTUA)
+
+NIK_RE = r"^\d{16}$"
+
+# --- periods ---------------------------------------------------------------------------------------------
+
+PeriodKind = Literal["tahap", "bulan"]
+_TAHAP_RE = re.compile(r"^(\d{4})-T(\d)$")
+_BULAN_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Period:
+    """A payment period: a tahap (quarter) or a month. The reference date is its first day."""
+
+    code: str  # "2024-T2" or "2024-05"
+    kind: PeriodKind
+    year: int
+    number: int  # tahap 1-4 or month 1-12
+    reference_date: dt.date
+    months: int  # 3 for a tahap, 1 for a month
+
+
+def parse_period(text: str) -> Period:
+    """`YYYY-T1`..`YYYY-T4` (tahap; tahap 1 = January-March) or `YYYY-MM` (month)."""
+    if not isinstance(text, str):
+        raise ValueError(f"Periode harus berupa teks, bukan {type(text).__name__}")
+    s = text.strip()
+    hint = "tulis TTTT-T1 sampai TTTT-T4 untuk tahap atau TTTT-BB untuk bulan, misalnya 2024-T2 atau 2024-05"
+    if m := _TAHAP_RE.match(s):
+        year, tahap = int(m.group(1)), int(m.group(2))
+        if not 1 <= tahap <= 4:
+            raise ValueError(f"Periode {text!r} tidak sah: tahap harus 1 sampai 4; {hint}")
+        _check_year(year, text, hint)
+        return Period(f"{year:04d}-T{tahap}", "tahap", year, tahap, dt.date(year, 3 * tahap - 2, 1), 3)
+    if m := _BULAN_RE.match(s):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"Periode {text!r} tidak sah: bulan harus 01 sampai 12; {hint}")
+        _check_year(year, text, hint)
+        return Period(f"{year:04d}-{month:02d}", "bulan", year, month, dt.date(year, month, 1), 1)
+    raise ValueError(f"Periode {text!r} tidak dikenal; {hint}")
+
+
+def _check_year(year: int, text: str, hint: str) -> None:
+    if year < 1900:
+        raise ValueError(f"Periode {text!r} tidak sah: tahun {year} terlalu awal; {hint}")
+
+
+# --- configuration (data an administrator edits) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Component:
+    """A PKH component: who qualifies (every condition that is set must hold) and what it pays per year."""
+
+    code: str
+    yearly: int  # rupiah per year
+    cap: int | None = None  # at most this many members per family; None = only the family cap
+    min_age: int | None = None  # completed years at the reference date, inclusive
+    max_age: int | None = None  # inclusive
+    sekolah: tuple[str, ...] = ()  # level currently attended is one of these; () = no condition
+    disabilitas: tuple[str, ...] = ()
+    jenis_kelamin: tuple[str, ...] = ()
+    hamil: bool | None = None  # None = no condition
+
+    def __post_init__(self) -> None:
+        if not self.code:
+            raise ValueError("Kode komponen wajib diisi")
+        if self.yearly < 0:
+            raise ValueError(f"Nilai komponen {self.code} tidak boleh negatif")
+        if self.cap is not None and self.cap < 0:
+            raise ValueError(f"Batas komponen {self.code} tidak boleh negatif")
+
+
+PKH_COMPONENTS: tuple[Component, ...] = (
+    Component("ibu_hamil", 3_000_000, hamil=True, jenis_kelamin=("P",)),
+    Component("anak_usia_dini", 3_000_000, cap=2, min_age=0, max_age=6),
+    Component("sekolah_sd", 900_000, sekolah=("sd",), min_age=6, max_age=21),
+    Component("sekolah_smp", 1_500_000, sekolah=("smp",), min_age=6, max_age=21),
+    Component("sekolah_sma", 2_000_000, sekolah=("sma",), min_age=6, max_age=21),
+    Component("disabilitas_berat", 2_400_000, cap=1, disabilitas=("berat",)),
+    Component("lansia", 2_400_000, cap=1, min_age=70),
+)
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Who excludes a household (all programs by default): a living member on a list or declaring these jobs."""
+
+    asn_pekerjaan: tuple[str, ...] = ("asn",)
+    tni_polri_pekerjaan: tuple[str, ...] = ("tni", "polri")
+    use_asn_list: bool = True
+    use_tni_polri_list: bool = True
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    code: str
+    desil_max: int = 4
+    exclusions: Exclusions = field(default_factory=Exclusions)
+    recipient: tuple[str, ...] = (KEPALA_KELUARGA, TERTUA)
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.recipient if r not in RECIPIENT_RULES]
+        if unknown or not self.recipient:
+            raise ValueError(
+                f"Aturan penerima tidak dikenal: {', '.join(unknown) or '(kosong)'}; "
+                f"pilihan: {', '.join(RECIPIENT_RULES)}"
+            )
+
+
+@dataclass(frozen=True)
+class PKHConfig(ProgramConfig):
+    """PKH: components per member, paid per tahap; eligible only with at least one component."""
+
+    code: str = "PKH"
+    recipient: tuple[str, ...] = (PASANGAN_PEREMPUAN, KEPALA_KELUARGA, TERTUA)
+    components: tuple[Component, ...] = PKH_COMPONENTS
+    payments_per_year: int = 4  # per tahap = yearly // payments_per_year
+    max_members: int = 4
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        codes = [c.code for c in self.components]
+        if len(set(codes)) != len(codes):
+            raise ValueError("Kode komponen tidak boleh ganda")
+        if self.payments_per_year <= 0 or 12 % self.payments_per_year:
+            raise ValueError("Jumlah pembayaran per tahun harus pembagi 12 (mis. 4 tahap)")
+        if self.max_members < 0:
+            raise ValueError("Batas anggota tidak boleh negatif")
+
+    def per_period(self, component: Component) -> int:
+        return component.yearly // self.payments_per_year
+
+
+@dataclass(frozen=True)
+class FlatConfig(ProgramConfig):
+    """A flat amount per household per month of the period (Program Sembako by default)."""
+
+    code: str = "SEMBAKO"
+    per_month: int = 200_000
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.per_month < 0:
+            raise ValueError("Nilai bantuan per bulan tidak boleh negatif")
+
+
+def pkh_default() -> PKHConfig:
+    return PKHConfig()
+
+
+def sembako_default() -> FlatConfig:
+    return FlatConfig()
+
+
+# --- reference lists ---------------------------------------------------------------------------------------
+
+NikSource = pl.Series | pl.DataFrame | pl.LazyFrame | Iterable[str] | None
+
+
+@dataclass(frozen=True)
+class ReferenceLists:
+    """nik of ASN, TNI/Polri and the dead, as Int64 (16-digit strings; anything else is ignored)."""
+
+    asn: pl.Series
+    tni_polri: pl.Series
+    kematian: pl.Series
+
+    @classmethod
+    def of(
+        cls, asn: NikSource = None, tni_polri: NikSource = None, kematian: NikSource = None
+    ) -> ReferenceLists:
+        return cls(asn=nik_set(asn), tni_polri=nik_set(tni_polri), kematian=nik_set(kematian))
+
+
+def nik_set(source: NikSource) -> pl.Series:
+    """Unique well-formed nik (16 digits) of a Series, a frame with a `nik` column, or strings, as Int64."""
+    if source is None:
+        s = pl.Series("nik", [], dtype=pl.Utf8)
+    elif isinstance(source, pl.LazyFrame):
+        s = source.select(pl.col("nik").cast(pl.Utf8)).collect()["nik"]
+    elif isinstance(source, pl.DataFrame):
+        s = source["nik"].cast(pl.Utf8)
+    elif isinstance(source, pl.Series):
+        s = source.cast(pl.Utf8)
+    else:
+        s = pl.Series("nik", list(source), dtype=pl.Utf8)
+    s = s.str.strip_chars()
+    return s.filter(s.str.contains(NIK_RE).fill_null(False)).cast(pl.Int64).unique().rename("nik")
+
+
+# --- the pipeline ------------------------------------------------------------------------------------------
+
+H = "_h"  # dense household index (UInt32) used inside the pipeline
+M = "_m"  # dense member index
+
+
+@dataclass
+class Entitlements:
+    """The answer of `compute`: see the module docstring for the columns (DECISION_SCHEMA, COMPONENT_SCHEMA)."""
+
+    decisions: pl.DataFrame
+    components: pl.DataFrame
+    summary: dict[str, Any]
+
+
+DECISION_SCHEMA: dict[str, Any] = {
+    "household_id": pl.Int64,
+    "no_kk": pl.Utf8,
+    "kode_wilayah": pl.Utf8,
+    "eligible": pl.Boolean,
+    "reasons": pl.List(pl.Utf8),
+    "nominal": pl.Int64,
+    "channel": pl.Utf8,
+    "bank": pl.Utf8,
+    "no_rekening": pl.Utf8,
+    "nik_penerima": pl.Utf8,
+    "nama_penerima": pl.Utf8,
+}
+COMPONENT_SCHEMA: dict[str, Any] = {
+    "household_id": pl.Int64,
+    "no_kk": pl.Utf8,
+    "nik": pl.Utf8,
+    "component": pl.Utf8,
+    "per_period": pl.Int64,
+}
+
+
+def age_at(born: pl.Expr, at: dt.date) -> pl.Expr:
+    """Completed years at `at` of a Date expression."""
+    at_md = at.month * 100 + at.day
+    born_md = born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)
+    return (pl.lit(at.year, dtype=pl.Int32) - born.dt.year().cast(pl.Int32)) - (born_md > at_md).cast(
+        pl.Int32
+    )
+
+
+def _lazy(frame: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
+    return frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+
+
+def _blank_to_null(name: str) -> pl.Expr:
+    s = pl.col(name).cast(pl.Utf8).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s).alias(name)
+
+
+def compute(
+    households: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    *,
+    config: ProgramConfig,
+    period: Period | str,
+    lists: ReferenceLists | None = None,
+) -> Entitlements:
+    """Decide every household of `households` for one cycle of the program `config`."""
+    if isinstance(period, str):
+        period = parse_period(period)
+    if lists is None:
+        lists = ReferenceLists.of()
+    if isinstance(config, PKHConfig) and period.months * config.payments_per_year != 12:
+        raise ValueError(
+            f"Program {config.code} dibayar {config.payments_per_year} kali setahun; periode {period.code} "
+            f"({period.months} bulan) tidak cocok"
+        )
+
+    hh = (
+        _lazy(households)
+        .select(
+            pl.col("household_id").cast(pl.Int64),
+            pl.col("no_kk").cast(pl.Utf8),
+            pl.col("kode_wilayah").cast(pl.Utf8),
+            pl.col("desil").cast(pl.Int64),
+            _blank_to_null("bank"),
+            _blank_to_null("no_rekening"),
+        )
+        .with_row_index(H)
+        .collect()
+    )
+    if hh["household_id"].is_duplicated().any():
+        raise ValueError("household_id harus unik: ada keluarga ganda dalam data masukan")
+    facts = member_facts(hh.lazy().select(H, "household_id"), members, period, lists, config.exclusions)
+    facts = facts.collect().lazy()  # used three times below
+
+    per_household = (
+        facts.group_by(H)
+        .agg(
+            pl.col("alive").sum().alias("_alive"),
+            pl.col("asn").any().alias("_asn"),
+            pl.col("tni_polri").any().alias("_tni"),
+        )
+        .collect()
+    )
+    recipient = choose_recipient(facts, config.recipient).collect()
+
+    taken: pl.DataFrame | None = None
+    if isinstance(config, PKHConfig):
+        pairs = component_pairs(facts, config).collect()
+        taken = select_components(pairs, config.max_members)
+        amounts = taken.group_by(H).agg(pl.col("per_period").sum().alias("_amount"), pl.len().alias("_n"))
+    elif isinstance(config, FlatConfig):
+        amounts = pl.DataFrame(schema={H: pl.UInt32, "_amount": pl.Int64, "_n": pl.UInt32})
+    else:
+        raise TypeError(f"Jenis konfigurasi program tidak dikenal: {type(config).__name__}")
+
+    decisions = _decide(hh, per_household, amounts, recipient, config, period)
+
+    components = pl.DataFrame(schema=COMPONENT_SCHEMA)
+    if taken is not None and isinstance(config, PKHConfig):
+        codes = {i: c.code for i, c in enumerate(config.components)}
+        eligible_h = decisions.filter(pl.col("eligible")).select(H, "household_id", "no_kk")
+        components = (
+            taken.join(eligible_h, on=H, how="inner", maintain_order="left")
+            .join(
+                facts.select(M, "nik").filter(pl.col(M).is_in(taken[M].implode())).collect(),
+                on=M,
+                how="left",
+                maintain_order="left",
+            )
+            .sort(H, maintain_order=True)  # rounds were concatenated in walk order
+            .select(
+                "household_id",
+                "no_kk",
+                "nik",
+                pl.col("_comp").replace_strict(codes, return_dtype=pl.Utf8).alias("component"),
+                pl.col("per_period").cast(pl.Int64),
+            )
+        )
+    summary = summarise(decisions)
+    return Entitlements(decisions=decisions.drop(H), components=components, summary=summary)
+
+
+def member_facts(
+    household_index: pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    period: Period,
+    lists: ReferenceLists,
+    exclusions: Exclusions,
+) -> pl.LazyFrame:
+    """One row per member of a known household: dense keys, age, alive, and the exclusions it brings."""
+    m = (
+        _lazy(members)
+        .select(
+            pl.col("household_id").cast(pl.Int64),
+            pl.col("nik").cast(pl.Utf8),
+            pl.col("nama").cast(pl.Utf8),
+            pl.col("jenis_kelamin").cast(pl.Utf8),
+            pl.col("tanggal_lahir").cast(pl.Date),
+            pl.col("hubungan").cast(pl.Utf8),
+            pl.col("sekolah").cast(pl.Utf8).fill_null(""),
+            pl.col("pekerjaan").cast(pl.Utf8).fill_null(""),
+            pl.col("disabilitas").cast(pl.Utf8).fill_null(""),
+            pl.col("hamil").cast(pl.Boolean).fill_null(False),
+        )
+        .with_row_index(M)  # the members' order: it breaks ties between several heads (or spouses)
+        .join(household_index, on="household_id", how="inner")
+    )
+    nik_int = pl.col("nik").str.strip_chars().cast(pl.Int64, strict=False)
+    dead = nik_int.is_in(lists.kematian.implode()).fill_null(False)
+    on_asn = nik_int.is_in(lists.asn.implode()).fill_null(False) if exclusions.use_asn_list else pl.lit(False)
+    on_tni = (
+        nik_int.is_in(lists.tni_polri.implode()).fill_null(False)
+        if exclusions.use_tni_polri_list
+        else pl.lit(False)
+    )
+    alive = ~dead
+    job = pl.col("pekerjaan")
+    return m.with_columns(
+        nik_int.alias("nik_int"),
+        alive.alias("alive"),
+        age_at(pl.col("tanggal_lahir"), period.reference_date).alias("age"),
+        (alive & (on_asn | job.is_in(list(exclusions.asn_pekerjaan)))).alias("asn"),
+        (alive & (on_tni | job.is_in(list(exclusions.tni_polri_pekerjaan)))).alias("tni_polri"),
+    )
+
+
+def qualifies(component: Component) -> pl.Expr:
+    """Whether a living member (of `member_facts`) qualifies for `component`."""
+    cond = pl.col("alive")
+    age = pl.col("age")
+    if component.min_age is not None:
+        cond = cond & (age >= component.min_age)
+    if component.max_age is not None:
+        cond = cond & (age <= component.max_age)
+    if component.sekolah:
+        cond = cond & pl.col("sekolah").is_in(list(component.sekolah))
+    if component.disabilitas:
+        cond = cond & pl.col("disabilitas").is_in(list(component.disabilitas))
+    if component.jenis_kelamin:
+        cond = cond & pl.col("jenis_kelamin").is_in(list(component.jenis_kelamin))
+    if component.hamil is not None:
+        cond = cond & (pl.col("hamil") == component.hamil)
+    return cond.fill_null(False)
+
+
+def component_order(config: PKHConfig) -> list[int]:
+    """Component indexes in walk order: yearly amount descending, then the order of the table."""
+    comps = config.components
+    return sorted(range(len(comps)), key=lambda i: (-comps[i].yearly, i))
+
+
+def component_pairs(facts: pl.LazyFrame, config: PKHConfig) -> pl.LazyFrame:
+    """Step 1-2: every (living member, component) pair, sorted in walk order within each household.
+
+    Columns: _h, _m, nik_int, age, _comp (index in the table), _order (rank of the component in walk order),
+    _cap (Int64, null = no cap), per_period.
+    """
+    rank = {ci: r for r, ci in enumerate(component_order(config))}
+    parts = []
+    for ci, comp in enumerate(config.components):
+        parts.append(
+            facts.filter(qualifies(comp)).select(
+                H,
+                M,
+                "nik_int",
+                "age",
+                pl.lit(ci, dtype=pl.UInt32).alias("_comp"),
+                pl.lit(rank[ci], dtype=pl.UInt32).alias("_order"),
+                pl.lit(comp.cap, dtype=pl.Int64).alias("_cap"),
+                pl.lit(config.per_period(comp), dtype=pl.Int64).alias("per_period"),
+            )
+        )
+    if not parts:
+        return pl.LazyFrame(
+            schema={
+                H: pl.UInt32,
+                M: pl.UInt32,
+                "nik_int": pl.Int64,
+                "age": pl.Int32,
+                "_comp": pl.UInt32,
+                "_order": pl.UInt32,
+                "_cap": pl.Int64,
+                "per_period": pl.Int64,
+            }
+        )
+    return pl.concat(parts).sort(
+        [H, "_order", "age", "nik_int"], descending=[False, False, True, False], nulls_last=True
+    )
+
+
+def select_components(pairs: pl.DataFrame, max_members: int) -> pl.DataFrame:
+    """Step 3 for all households at once; returns the taken pairs (a subset of `pairs`' rows).
+
+    The sequential walk takes a pair when its member is not taken yet, fewer than `max_members` members are
+    taken, and the component's cap is not reached. None of these conditions, once false for a pair, ever
+    becomes true again later in the walk (taken members stay taken, counts only grow). So the walk is the same as
+    repeatedly taking, in each household, the *first pair that is still admissible*: a pair passed over
+    earlier is still inadmissible. Each round below does that for every household at once, then drops the pairs
+    that have become inadmissible. Every pair that remains is admissible, so in round r each household with
+    pairs left has taken exactly r pairs before: the member cap is just the number of rounds.
+
+    `pairs` must be sorted by (_h, walk order), as `component_pairs` returns them.
+    """
+    # A cap of 0 admits nothing. A cap can only block a pair in a household with more pairs of that component
+    # than the cap: only those pairs ("_capped") need counting in the rounds.
+    key = pl.col(H).cast(pl.UInt64) * (1 << 32) + pl.col("_comp").cast(pl.UInt64)
+    remaining = pairs.filter(pl.col("_cap").is_null() | (pl.col("_cap") > 0)).with_columns(
+        (pl.col("_cap").is_not_null() & (pl.len().over(key) > pl.col("_cap"))).alias("_capped")
+    )
+    taken: list[pl.DataFrame] = []
+    capped_taken: list[pl.DataFrame] = []
+    for _ in range(max_members):
+        if remaining.height == 0:
+            break
+        # Sorted by household: the first row of each household is its first admissible pair.
+        first = remaining.filter(pl.col(H).is_first_distinct())
+        taken.append(first)
+        if len(taken) == max_members:
+            break
+        # Members just taken leave the walk with all their other pairs.
+        drop = pl.col(M).is_in(first[M].implode())
+        # Components whose cap is now reached in a household leave that household's walk.
+        capped = first.filter(pl.col("_capped")).select(key.alias("_k"), "_cap")
+        if capped.height:
+            capped_taken.append(capped)
+            counts = pl.concat(capped_taken).group_by("_k").agg(pl.len().alias("_n"), pl.col("_cap").first())
+            full = counts.filter(pl.col("_n") >= pl.col("_cap"))["_k"]
+            if full.len():
+                drop = drop | key.is_in(full.implode())
+        remaining = remaining.filter(~drop)
+    if not taken:
+        return pairs.clear().with_columns(pl.lit(False).alias("_capped"))
+    return pl.concat(taken)
+
+
+def choose_recipient(facts: pl.LazyFrame, rules: tuple[str, ...]) -> pl.LazyFrame:
+    """The recipient per household: the first rule that some living member meets; the oldest of those, then nik.
+
+    Columns: _h, nik_penerima, nama_penerima. Households with no living member have no row.
+    """
+    jk, rel = pl.col("jenis_kelamin"), pl.col("hubungan")
+    meets = {
+        PASANGAN_PEREMPUAN: (rel == "pasangan") & (jk == "P"),
+        KEPALA_KELUARGA: rel == "kepala_keluarga",
+        TERTUA: pl.lit(True),
+    }
+    priority: pl.Expr = pl.lit(len(rules), dtype=pl.UInt8)
+    for i in reversed(range(len(rules))):
+        priority = (
+            pl.when(meets[rules[i]].fill_null(False)).then(pl.lit(i, dtype=pl.UInt8)).otherwise(priority)
+        )
+    # Within the rule that decides: the oldest (then nik) for TERTUA; the first in the members' order otherwise.
+    by_age = pl.lit(False)
+    for i, rule in enumerate(rules):
+        if rule == TERTUA:
+            by_age = by_age | (pl.col("_p") == i)
+    order = ["_p", "_k1", "_k2"]
+    return (
+        facts.filter(pl.col("alive"))
+        .select(H, M, "nik", "nama", "tanggal_lahir", "nik_int", priority.alias("_p"))
+        .filter(pl.col("_p") < len(rules))
+        .with_columns(
+            pl.when(by_age).then(pl.col("tanggal_lahir").cast(pl.Int64)).otherwise(0).alias("_k1"),
+            pl.when(by_age).then(pl.col("nik_int")).otherwise(pl.col(M).cast(pl.Int64)).alias("_k2"),
+        )
+        .group_by(H)
+        .agg(
+            pl.col("nik").sort_by(order, nulls_last=True).first().alias("nik_penerima"),
+            pl.col("nama").sort_by(order, nulls_last=True).first().alias("nama_penerima"),
+        )
+    )
+
+
+def _decide(
+    hh: pl.DataFrame,
+    per_household: pl.DataFrame,
+    amounts: pl.DataFrame,
+    recipient: pl.DataFrame,
+    config: ProgramConfig,
+    period: Period,
+) -> pl.DataFrame:
+    desil = pl.col("desil")
+    alive = pl.col("_alive").fill_null(0)
+    no_component = (alive > 0) & (pl.col("_n").fill_null(0) == 0)
+    conditions = {
+        DESIL_DI_ATAS_BATAS: desil.is_not_null() & (desil > config.desil_max),
+        ANGGOTA_ASN: pl.col("_asn").fill_null(False),
+        ANGGOTA_TNI_POLRI: pl.col("_tni").fill_null(False),
+        TANPA_ANGGOTA_HIDUP: alive == 0,
+        TANPA_KOMPONEN: no_component if isinstance(config, PKHConfig) else pl.lit(False),
+        TANPA_DESIL: desil.is_null(),
+    }
+    # The reasons as a bit mask, then the list of codes of each mask from a small table (2**6 rows).
+    codes = list(conditions)
+    mask = pl.sum_horizontal(
+        [cond.fill_null(False).cast(pl.UInt8) * (1 << i) for i, cond in enumerate(conditions.values())]
+    ).cast(pl.UInt8)
+    lists_of = pl.DataFrame(
+        {
+            "_mask": list(range(1 << len(codes))),
+            "reasons": [[c for i, c in enumerate(codes) if m >> i & 1] for m in range(1 << len(codes))],
+        },
+        schema={"_mask": pl.UInt8, "reasons": pl.List(pl.Utf8)},
+    )
+    if isinstance(config, FlatConfig):
+        amount: pl.Expr = pl.lit(config.per_month * period.months, dtype=pl.Int64)
+    else:
+        amount = pl.col("_amount").fill_null(0)
+    has_account = pl.col("bank").is_not_null() & pl.col("no_rekening").is_not_null()
+    return (
+        hh.join(per_household, on=H, how="left")
+        .join(amounts, on=H, how="left")
+        .join(recipient, on=H, how="left")
+        .with_columns(mask.alias("_mask"))
+        .join(lists_of, on="_mask", how="left")
+        .with_columns((pl.col("_mask") == 0).alias("eligible"))
+        .with_columns(
+            pl.when(pl.col("eligible")).then(amount).otherwise(0).cast(pl.Int64).alias("nominal"),
+            pl.when(has_account).then(pl.col("bank")).otherwise(pl.lit(POS)).alias("channel"),
+            pl.when(has_account).then(pl.col("bank")).otherwise(pl.lit("")).alias("bank"),
+            pl.when(has_account).then(pl.col("no_rekening")).otherwise(pl.lit("")).alias("no_rekening"),
+        )
+        .sort(H)
+        .select(H, *DECISION_SCHEMA)
+        .cast(DECISION_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def summarise(decisions: pl.DataFrame) -> dict[str, Any]:
+    """{"eligible": n, "total": rupiah, "not_eligible": {REASON: households}} (only reasons that occur)."""
+    eligible = decisions.filter(pl.col("eligible"))
+    counts = (
+        decisions.select(pl.col("reasons").explode().drop_nulls().alias("r")).group_by("r").len().sort("r")
+    )
+    return {
+        "eligible": eligible.height,
+        "total": int(eligible["nominal"].sum()),
+        "not_eligible": dict(zip(counts["r"].to_list(), counts["len"].to_list(), strict=True)),
+    }
