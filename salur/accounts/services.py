@@ -14,7 +14,13 @@ from salur.regions.models import undotted
 
 
 def user_create(
-    *, username: str, role: str, wilayah: str | None, password: str | None, unit: str | None = None
+    *,
+    username: str,
+    role: str,
+    wilayah: str | None,
+    password: str | None,
+    unit: str | None = None,
+    actor: Any = None,
 ) -> Any:
     User = get_user_model()  # noqa: N806
     if role not in Role.values:
@@ -48,11 +54,26 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
+    from salur.core.audit import audit_record
+
+    audit_record(
+        actor=actor,
+        action="accounts.user.create",
+        object_type="accounts.user",
+        object_id=user.pk,
+        after={"username": user.username, "role": user.role, "wilayah": user.wilayah_id, "unit": unit},
+    )
     return user
 
 
 def unit_ensure(
-    *, kode: str, nama: str, kind: str, wilayah: str | None = None, service_area: list[str] | None = None
+    *,
+    kode: str,
+    nama: str,
+    kind: str,
+    wilayah: str | None = None,
+    service_area: list[str] | None = None,
+    actor: Any = None,
 ) -> Any:
     """Create or update an organisation unit (idempotent, for setup and the demo)."""
     from salur.accounts.models import Unit, UnitKind
@@ -63,9 +84,23 @@ def unit_ensure(
     region = Region.objects.filter(kode=undotted(wilayah)).first() if wilayah else None
     if wilayah and region is None:
         raise SalurError(f"Kode wilayah '{wilayah}' tidak dikenal")
-    unit, _ = Unit.objects.update_or_create(
+    before = Unit.objects.filter(kode=kode).values("nama", "kind", "wilayah_id").first()
+    unit, created = Unit.objects.update_or_create(
         kode=kode, defaults={"nama": nama, "kind": kind, "wilayah": region}
     )
+    after = {"nama": unit.nama, "kind": unit.kind, "wilayah_id": unit.wilayah_id}
+    if before != after:
+        from salur.core.audit import audit_record
+
+        audit_record(
+            actor=actor,
+            action="accounts.unit.create" if created else "accounts.unit.update",
+            object_type="accounts.unit",
+            object_id=unit.kode,
+            before=before,
+            after=after,
+            detail={"service_area": service_area},
+        )
     if service_area is not None:
         codes = [undotted(c) for c in service_area]
         regions = list(Region.objects.filter(kode__in=codes))
