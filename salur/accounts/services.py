@@ -23,6 +23,10 @@ def user_create(
     actor: Any = None,
 ) -> Any:
     User = get_user_model()  # noqa: N806
+    if actor is not None:
+        from salur.core.access import require
+
+        require(actor, "users.manage")
     if role not in Role.values:
         raise SalurError(f"Peran '{role}' tidak dikenal; pilihan: {', '.join(Role.values)}")
     if User.objects.filter(username=username).exists():

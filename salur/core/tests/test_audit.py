@@ -231,3 +231,13 @@ def test_creating_a_user_is_audited(admin_user):
     user_create(username="baru", role="auditor", wilayah=None, password=None, actor=admin_user)
     entry = AuditEntry.objects.get(action="accounts.user.create", object_type="accounts.user", payload__contains='"baru"')
     assert (entry.actor_id, json.loads(entry.payload)["after"]["username"]) == (admin_user.pk, "baru")
+
+
+def test_only_user_managers_create_users(make_user):
+    from salur.accounts.services import user_create
+    from salur.core.errors import PermissionDenied
+
+    operator = make_user("op_kab", "operator_dinsos_kab", wilayah="33.25")
+    with pytest.raises(PermissionDenied):
+        user_create(username="titipan", role="admin_pusat", wilayah=None, password=None, actor=operator)
+    assert not AuditEntry.objects.filter(action="accounts.user.create", payload__contains="titipan").exists()
