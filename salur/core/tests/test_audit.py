@@ -46,7 +46,11 @@ def raw(sql: str, params: list | None = None) -> None:
 def test_an_untouched_chain_verifies(chain):
     result = audit_verify()
     assert result.ok
-    assert result.checked == AuditEntry.objects.count() == 5 + AuditEntry.objects.exclude(action="uji.ubah").count()
+    assert (
+        result.checked
+        == AuditEntry.objects.count()
+        == 5 + AuditEntry.objects.exclude(action="uji.ubah").count()
+    )
     assert result.head_hash == chain[-1].hash
     assert AuditEntry.objects.order_by("id").first().prev_hash == "0" * 64  # the genesis link
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(chain))
@@ -229,7 +233,9 @@ def test_creating_a_user_is_audited(admin_user):
     from salur.accounts.services import user_create
 
     user_create(username="baru", role="auditor", wilayah=None, password=None, actor=admin_user)
-    entry = AuditEntry.objects.get(action="accounts.user.create", object_type="accounts.user", payload__contains='"baru"')
+    entry = AuditEntry.objects.get(
+        action="accounts.user.create", object_type="accounts.user", payload__contains='"baru"'
+    )
     assert (entry.actor_id, json.loads(entry.payload)["after"]["username"]) == (admin_user.pk, "baru")
 
 
