@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "salur.regions",
     "salur.registry",
     "salur.dataquality",
+    "salur.programs",
+    "salur.cycles",
 ]
 
 MIDDLEWARE = [

@@ -15,11 +15,13 @@ class Command(SalurCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
+        from salur.programs.services import catalogue_load_defaults
         from salur.regions.services import regions_load
 
         t0 = time.monotonic()
         call_command("migrate", interactive=False, verbosity=0)
         regions = regions_load()
+        catalogue_load_defaults()
         User = get_user_model()  # noqa: N806
         admin_created = False
         password = None

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CyclesConfig(AppConfig):
+    name = "salur.cycles"
+    verbose_name = "Siklus penyaluran"

@@ -1,0 +1,159 @@
+"""The read-compute-write pipeline of `cycle_create`: named steps over Polars frames (docs/architecture.md).
+
+1. `read_inputs`: the whole registry (households, members in id order) and the active reference lists, bulk read
+   and normalised to the same types on SQLite and PostgreSQL;
+2. `snapshot_sha256`: the digest of exactly those inputs and the program config;
+3. compute: `programs.batch.entitlements.compute` (pure);
+4. `write_entitlements`, `write_components`: set-based writes with `copy_frame`.
+
+The caller runs all steps in one transaction, so a crash at any step leaves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from salur.core.bulk import copy_frame, read_frame
+from salur.dataquality.services import active_list_niks
+from salur.programs.batch import entitlements as e
+
+ENTITLEMENT_TABLE = "cycles_entitlement"
+COMPONENT_TABLE = "cycles_entitlementcomponent"
+
+HOUSEHOLD_SQL = "SELECT id AS household_id, no_kk, kode_wilayah, desil, bank, no_rekening FROM registry_household ORDER BY id"
+# Ordered by id: the registry's order breaks ties between several heads or spouses (entitlements.py).
+MEMBER_SQL = (
+    "SELECT household_id, nik, nama, jenis_kelamin, tanggal_lahir, hubungan, sekolah, pekerjaan, disabilitas, hamil"
+    " FROM registry_member ORDER BY id"
+)
+HOUSEHOLD_SCHEMA: dict[str, Any] = {
+    "household_id": pl.Int64,
+    "no_kk": pl.Utf8,
+    "kode_wilayah": pl.Utf8,
+    "desil": pl.Int64,
+    "bank": pl.Utf8,
+    "no_rekening": pl.Utf8,
+}
+MEMBER_TEXT = ("nik", "nama", "jenis_kelamin", "hubungan", "sekolah", "pekerjaan", "disabilitas")
+LIST_KINDS = ("asn", "tni_polri", "kematian")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    households: pl.DataFrame
+    members: pl.DataFrame
+    lists: dict[str, pl.Series]  # kind -> sorted unique nik strings as loaded
+
+    def reference_lists(self) -> e.ReferenceLists:
+        return e.ReferenceLists.of(**self.lists)
+
+
+def _as_text(name: str) -> pl.Expr:
+    """Text of a column read from either backend (SQLite gives Python values, PostgreSQL CSV text)."""
+    return pl.col(name).cast(pl.Utf8)
+
+
+def read_inputs() -> Inputs:
+    households = read_frame(HOUSEHOLD_SQL, all_text=True)
+    if households.height == 0:
+        households = pl.DataFrame(schema=HOUSEHOLD_SCHEMA)
+    households = households.select(
+        _as_text("household_id").cast(pl.Int64),
+        _as_text("no_kk"),
+        _as_text("kode_wilayah"),
+        _as_text("desil").cast(pl.Int64, strict=False),
+        _as_text("bank").fill_null(""),
+        _as_text("no_rekening").fill_null(""),
+    )
+    members = read_frame(MEMBER_SQL, all_text=True)
+    if members.height == 0:
+        members = pl.DataFrame(
+            schema={
+                "household_id": pl.Int64,
+                **dict.fromkeys((*MEMBER_TEXT, "tanggal_lahir", "hamil"), pl.Utf8),
+            }
+        )
+    members = members.select(
+        _as_text("household_id").cast(pl.Int64),
+        _as_text("nik"),
+        _as_text("nama"),
+        _as_text("jenis_kelamin"),
+        # SQLite hands dates as date objects or text, PostgreSQL as text: the first 10 characters are ISO.
+        _as_text("tanggal_lahir").str.slice(0, 10).str.to_date("%Y-%m-%d"),
+        _as_text("hubungan"),
+        _as_text("sekolah").fill_null(""),
+        _as_text("pekerjaan").fill_null(""),
+        _as_text("disabilitas").fill_null(""),
+        _as_text("hamil").str.to_lowercase().is_in(["1", "t", "true"]).alias("hamil"),
+    )
+    lists = {kind: active_list_niks(kind).cast(pl.Utf8).unique().sort() for kind in LIST_KINDS}
+    return Inputs(households=households, members=members, lists=lists)
+
+
+def snapshot_sha256(inputs: Inputs, config: dict[str, Any]) -> str:
+    """sha256 over the households (by id), the members (in id order), the list niks and the config JSON."""
+    digest = hashlib.sha256()
+
+    def frame(name: str, f: pl.DataFrame) -> None:
+        buf = io.BytesIO()
+        f.write_csv(buf, date_format="%Y-%m-%d")
+        digest.update(f"--- {name}\n".encode())
+        digest.update(buf.getvalue())
+
+    frame("households", inputs.households.sort("household_id"))
+    frame("members", inputs.members)  # id order, as read
+    for kind in LIST_KINDS:
+        digest.update(f"--- {kind}\n".encode())
+        digest.update("\n".join(inputs.lists[kind].to_list()).encode())
+    digest.update(b"--- config\n")
+    digest.update(json.dumps(config, sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()
+
+
+def entitlement_rows(
+    decisions: pl.DataFrame, *, cycle_id: int, program_code: str, period: str
+) -> pl.DataFrame:
+    """The rows of `cycles_entitlement` for the decisions of `entitlements.compute`."""
+    return decisions.select(
+        pl.lit(cycle_id, dtype=pl.Int64).alias("cycle_id"),
+        pl.col("household_id"),
+        pl.lit(program_code).alias("program_code"),
+        pl.lit(period).alias("period"),
+        pl.col("eligible"),
+        pl.col("reasons").list.join(",").fill_null("").alias("reasons"),
+        pl.col("nominal"),
+        pl.col("channel"),
+        pl.col("bank").fill_null(""),
+        pl.col("no_rekening").fill_null(""),
+        pl.col("nik_penerima").fill_null(""),
+        pl.col("nama_penerima").fill_null(""),
+        pl.col("kode_wilayah"),
+    )
+
+
+def write_entitlements(rows: pl.DataFrame) -> int:
+    return copy_frame(ENTITLEMENT_TABLE, rows)
+
+
+def write_components(components: pl.DataFrame, *, cycle_id: int) -> int:
+    """The taken PKH components, keyed to the entitlements just written (read back by household)."""
+    if components.height == 0:
+        return 0
+    ids = read_frame(
+        f"SELECT id, household_id FROM {ENTITLEMENT_TABLE} WHERE cycle_id = %s",
+        [cycle_id],
+        schema={"id": pl.Int64(), "household_id": pl.Int64()},
+    )
+    rows = components.join(ids, on="household_id", how="inner", maintain_order="left").select(
+        pl.col("id").alias("entitlement_id"),
+        pl.col("nik"),
+        pl.col("component"),
+        pl.col("per_period").alias("amount"),
+    )
+    return copy_frame(COMPONENT_TABLE, rows)

@@ -1,0 +1,89 @@
+"""Cycles (tahap or month of a program) and the entitlements computed for them (contract: programs-and-payments.md).
+
+An `Entitlement` is the decision for one household in one cycle: eligible or not (with every reason), the amount,
+the channel and the recipient. The database refuses a second entitlement for the same program, period and household
+(`entitlement_once_per_program_period`), so no race can create a second cycle that pays anyone twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+
+
+class CycleStatus(models.TextChoices):
+    DIHITUNG = "dihitung", "Dihitung"
+
+
+class Cycle(models.Model):
+    code = models.CharField("Kode siklus", max_length=40, unique=True)  # e.g. PKH-2024-T2
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="cycles")
+    period = models.CharField("Periode", max_length=10)  # 2024-T2 or 2024-05
+    program_version = models.ForeignKey(
+        "programs.ProgramVersion", on_delete=models.PROTECT, related_name="cycles"
+    )
+    status = models.CharField(max_length=12, choices=CycleStatus.choices, default=CycleStatus.DIHITUNG)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+    eligible = models.PositiveIntegerField("Jumlah KPM layak", default=0)
+    total = models.BigIntegerField("Total (rupiah)", default=0)
+    not_eligible = models.JSONField(default=dict)  # {REASON: households}
+    # sha256 of the inputs the cycle was computed from (registry, reference lists, program config).
+    snapshot_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "period"], name="cycle_one_per_program_period"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Entitlement(models.Model):
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="entitlements")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    # Copies of the cycle's program code and period: the database's uniqueness needs them on this table.
+    program_code = models.CharField(max_length=20)
+    period = models.CharField(max_length=10)
+    eligible = models.BooleanField()
+    reasons = models.CharField(max_length=200, blank=True, default="")  # comma-separated decision reasons
+    nominal = models.BigIntegerField()  # rupiah; 0 when not eligible
+    channel = models.CharField(max_length=10)  # BRI, BNI, MANDIRI, BSI, BTN or POS
+    bank = models.CharField(max_length=10, blank=True, default="")
+    no_rekening = models.CharField(max_length=16, blank=True, default="")
+    nik_penerima = models.CharField(max_length=16, blank=True, default="")
+    nama_penerima = models.CharField(max_length=100, blank=True, default="")
+    kode_wilayah = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["cycle", "household"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_code", "period", "household"], name="entitlement_once_per_program_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_code}-{self.period}:{self.household_id}"
+
+    @property
+    def reason_list(self) -> list[str]:
+        return [r for r in self.reasons.split(",") if r]
+
+
+class EntitlementComponent(models.Model):
+    """A PKH component taken for a member of an eligible household (contract: PKH step 3)."""
+
+    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="components")
+    nik = models.CharField(max_length=16)
+    component = models.CharField(max_length=40)
+    amount = models.BigIntegerField()  # rupiah per period
+
+    class Meta:
+        ordering = ["entitlement", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entitlement_id}:{self.nik}:{self.component}"
