@@ -29,6 +29,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             "registry.full_nik",
             "audit.view",
             "users.manage",
+            "cycle.create",
         }
     ),
     "operator_dinsos_prov": frozenset(
@@ -52,6 +53,7 @@ CAPABILITY_LABELS = {
     "registry.full_nik": "melihat NIK lengkap",
     "audit.view": "melihat jejak audit",
     "users.manage": "mengelola pengguna",
+    "cycle.create": "membuat siklus penyaluran",
 }
 
 

@@ -6,25 +6,19 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from salur.core.access import require
 from salur.core.audit import audit_record
-from salur.core.errors import PermissionDenied, SalurError
+from salur.core.errors import SalurError
 from salur.cycles.batch import pipeline
 from salur.cycles.models import Cycle, CycleStatus
 from salur.programs.batch import entitlements as e
 from salur.programs.catalogue import config_from_dict
 from salur.programs.models import Program
 
+
 # TODO(access): move to salur/core/access.py as the capability "cycle.create" of ROLE_CAPABILITIES.
-CYCLE_CREATE_ROLES = ("admin_pusat",)
-
-
 class CycleExists(SalurError):
     """A cycle of this program and period exists already."""
-
-
-def _require_cycle_create(actor: Any) -> None:
-    if getattr(actor, "role", None) not in CYCLE_CREATE_ROLES:
-        raise PermissionDenied("Hanya admin pusat yang boleh membuat siklus penyaluran")
 
 
 def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
@@ -33,7 +27,7 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
     Raises PermissionDenied, CycleExists (a cycle of this program and period exists, even one created by a
     concurrent call: the database's uniqueness decides) and SalurError (unknown program or bad period).
     """
-    _require_cycle_create(actor)
+    require(actor, "cycle.create")
     try:
         parsed = e.parse_period(period)
     except ValueError as exc:

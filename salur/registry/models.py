@@ -99,6 +99,9 @@ class Member(models.Model):
     disabilitas = models.CharField(max_length=10, choices=schema.choices(schema.DISABILITAS))
     hamil = models.BooleanField()
     nama_ibu = models.CharField(max_length=100, blank=True, default="")
+    # Row number of this person in the anggota.csv it was last imported from: the order of the family as the
+    # file lists it (the contract's "first listed" tie-break, e.g. two heads). Empty for people added in the web.
+    urutan = models.PositiveIntegerField(null=True, blank=True)
     flags = models.CharField(max_length=200, blank=True, default="")
     created_at = models.DateTimeField(db_default=Now())
     updated_at = models.DateTimeField(db_default=Now())

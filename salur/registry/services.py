@@ -369,7 +369,7 @@ def household_update(
 
 
 def _member_fields(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in importer.MEMBER_STAGE if k not in ("nik", "no_kk")}
+    return {k: row[k] for k in importer.MEMBER_STAGE if k not in ("nik", "no_kk", "urutan")}
 
 
 @transaction.atomic

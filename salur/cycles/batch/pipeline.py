@@ -30,7 +30,8 @@ HOUSEHOLD_SQL = "SELECT id AS household_id, no_kk, kode_wilayah, desil, bank, no
 # Ordered by id: the registry's order breaks ties between several heads or spouses (entitlements.py).
 MEMBER_SQL = (
     "SELECT household_id, nik, nama, jenis_kelamin, tanggal_lahir, hubungan, sekolah, pekerjaan, disabilitas, hamil"
-    " FROM registry_member ORDER BY id"
+    # Members in the order their file listed them (urutan), so that "the first listed" wins a tie.
+    " FROM registry_member ORDER BY household_id, COALESCE(urutan, 2147483647), id"
 )
 HOUSEHOLD_SCHEMA: dict[str, Any] = {
     "household_id": pl.Int64,

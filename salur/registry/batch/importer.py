@@ -25,7 +25,6 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.utils import timezone
 
 from salur.core.bulk import copy_frame, db_now, is_postgres, qn, read_frame
 from salur.core.errors import UnreadableFile
@@ -77,10 +76,12 @@ MEMBER_STAGE: dict[str, tuple[str, str]] = {
     "hamil": ("boolean", "INTEGER"),
     "nama_ibu": ("text", "TEXT"),
     "flags": ("text", "TEXT"),
+    "urutan": ("integer", "INTEGER"),
 }
 # Household columns compared to decide whether a row changed (desil has its own rule, flags are derived).
 HOUSEHOLD_COMPARED = [c for c in HOUSEHOLD_STAGE if c not in ("no_kk", "desil", "desil_sumber")]
-MEMBER_COMPARED = [c for c in MEMBER_STAGE if c not in ("nik", "no_kk")]
+# `urutan` (the row number in the file) follows a changed row but does not by itself make a change.
+MEMBER_COMPARED = [c for c in MEMBER_STAGE if c not in ("nik", "no_kk", "urutan")]
 
 
 @dataclass
@@ -226,64 +227,17 @@ def _select_in(sql: str, keys: list[str]) -> list[tuple[Any, ...]]:
 
 
 def registry_households_for(keys: list[int]) -> pl.DataFrame:
-    """(no_kk_int, tanggal_pendataan, kode_wilayah, household_id) of registry households among `keys`."""
+    """(no_kk_int, tanggal_pendataan, kode_wilayah) of registry households among `keys`."""
     out = _select_in(
-        f"SELECT no_kk, tanggal_pendataan, kode_wilayah, id FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({{keys}})",
+        f"SELECT no_kk, tanggal_pendataan, kode_wilayah FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({{keys}})",
         [f"{k:016d}" for k in keys],
     )
-    rows = [
-        (int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)), w, int(i))
-        for k, d, w, i in out
-    ]
+    rows = [(int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)), w) for k, d, w in out]
     return pl.DataFrame(
         rows,
-        schema={
-            "no_kk_int": pl.Int64,
-            "tanggal_pendataan": pl.Date,
-            "kode_wilayah": pl.Utf8,
-            "household_id": pl.Int64,
-        },
+        schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date, "kode_wilayah": pl.Utf8},
         orient="row",
     )
-
-
-def household_ids_of_import() -> pl.DataFrame:
-    """(no_kk_int, household_id) of every household this import accepted, once they are merged."""
-    frame = read_frame(
-        f"SELECT h.no_kk, h.id FROM {HOUSEHOLD_TABLE} h JOIN stage_household s ON s.no_kk = h.no_kk",
-        schema={"no_kk": pl.String(), "id": pl.Int64()},
-    )
-    return frame.select(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"), pl.col("id").alias("household_id"))
-
-
-def existing_niks(niks: pl.Series) -> pl.Series:
-    """The NIKs among `niks` that the registry already holds (one round trip on PostgreSQL)."""
-    keys = niks.to_list()
-    if not keys:
-        return pl.Series("nik", [], dtype=pl.Utf8)
-    if is_postgres():
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT nik FROM {MEMBER_TABLE} WHERE nik = ANY(%s)", [keys])
-            rows = cursor.fetchall()
-    else:
-        rows = _select_in(f"SELECT nik FROM {MEMBER_TABLE} WHERE nik IN ({{keys}})", keys)
-    return pl.Series("nik", [r[0] for r in rows], dtype=pl.Utf8)
-
-
-def insert_new_members(frame: pl.DataFrame, *, now: dt.datetime, job_id: int | None) -> int:
-    """Members the registry does not hold yet go straight into their table (COPY), in file order (ids follow the
-    file, which the recipient tie-break "first listed" relies on)."""
-    if frame.height == 0:
-        return 0
-    cols = [c for c in MEMBER_STAGE if c != "no_kk"]
-    rows = frame.select(
-        *cols,
-        pl.col("household_id"),
-        pl.lit(now).alias("created_at"),
-        pl.lit(now).alias("updated_at"),
-        pl.lit(job_id, dtype=pl.Int64).alias("created_job_id"),
-    )
-    return copy_frame(MEMBER_TABLE, rows)
 
 
 def foreign_keys_for(entity: str, keys: pl.Series, prefixes: tuple[str, ...]) -> pl.Series | None:
@@ -399,7 +353,7 @@ def merge_members(ctx: ImportContext, now: Any) -> tuple[int, int]:
             f" JOIN {HOUSEHOLD_TABLE} {ho} ON {ho}.id = {m}.household_id WHERE {changed}",
             params,
         )
-        sets = [f"{qn(c)} = {s}.{qn(c)}" for c in MEMBER_COMPARED] + [
+        sets = [f"{qn(c)} = {s}.{qn(c)}" for c in [*MEMBER_COMPARED, "urutan"]] + [
             f"household_id = {hh}.id",
             "updated_at = %s",
         ]
@@ -432,9 +386,7 @@ def mark_existing_households() -> None:
         )
 
 
-def reflag_heads(
-    *, job_id: int | None, new_without_one_head: pl.Series, registry_households: list[int]
-) -> int:
+def reflag_heads(*, job_id: int | None, new_without_one_head: pl.Series) -> int:
     """KEPALA_KELUARGA (none or more than one head) on every household the import touched; returns how many.
 
     Households created by this import: their members are exactly their accepted rows in the file, so the flag
@@ -443,15 +395,6 @@ def reflag_heads(
     """
     with connection.cursor() as cursor:
         # Registry households that members of this file joined without a household row in the file.
-        if registry_households:
-            _create_stage("stage_affected_extra", {"id": ("bigint", "INTEGER")})
-            copy_frame(
-                "stage_affected_extra", pl.DataFrame({"id": registry_households}, schema={"id": pl.Int64})
-            )
-            cursor.execute(
-                "INSERT INTO stage_affected (id) SELECT DISTINCT id FROM stage_affected_extra"
-                " WHERE true ON CONFLICT (id) DO NOTHING"
-            )
         cursor.execute(
             f"INSERT INTO stage_affected (id) SELECT DISTINCT h.id FROM stage_member s"
             f" JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk"
@@ -603,20 +546,6 @@ def run_import(
                 "memeriksa keluarga",
             )
         v.finish_households(state)
-        # Households are merged before members are read, so that members find their household id in Polars and
-        # new members go straight into their table (COPY) instead of through staging and a join.
-        with connection.cursor() as cursor:
-            cursor.execute("CREATE UNIQUE INDEX stage_household_no_kk ON stage_household (no_kk)")
-            if is_postgres():
-                # Temporary tables have no statistics until analysed: without them the planner picks nested loops.
-                cursor.execute("ANALYZE stage_household")
-        mark_existing_households()
-        report(0.30, "menyimpan keluarga")
-        summary.households.created, summary.households.updated = merge_households(ctx, now)
-        ids = household_ids_of_import()
-        lap("merge_households")
-        touched_registry_households: set[int] = set()
-        now_dt = timezone.now()
         for chunk in iter_chunks(anggota, a_names, schema.ANGGOTA_NAMES):
             kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
                 pl.col("no_kk").cast(pl.Int64).unique()
@@ -624,57 +553,41 @@ def run_import(
             unknown = kk.join(
                 state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
             )["no_kk"].to_list()
-            registry_households = registry_households_for(unknown)
             res = v.validate_anggota(
                 chunk,
                 ref=ref,
                 state=state,
-                registry_households=registry_households,
+                registry_households=registry_households_for(unknown),
                 foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
             )
             lap("validate_members")
             _account(summary, summary.members, res)
             writer.append(res.problems)
-            accepted = res.accepted.drop(v.ROW).with_columns(
-                pl.col("no_kk").cast(pl.Int64).alias("no_kk_int")
-            )
-            known = pl.concat([ids, registry_households.select("no_kk_int", "household_id")]).unique(
-                "no_kk_int"
-            )
-            accepted = accepted.join(known, on="no_kk_int", how="left")
-            if accepted["household_id"].null_count():
-                raise RuntimeError("anggota diterima tanpa keluarga: pelanggaran invarian impor")
-            touched_registry_households.update(
-                accepted.join(registry_households.select("no_kk_int"), on="no_kk_int", how="semi")[
-                    "household_id"
-                ].to_list()
-            )
-            existing = existing_niks(accepted["nik"])
-            is_existing = pl.col("nik").is_in(existing.implode())
-            copy_frame("stage_member", accepted.filter(is_existing), list(MEMBER_STAGE))
-            summary.members.created += insert_new_members(
-                accepted.filter(~is_existing), now=now_dt, job_id=ctx.job_id
-            )
-            lap("write_members")
+            copy_frame("stage_member", res.accepted.rename({v.ROW: "urutan"}), list(MEMBER_STAGE))
+            lap("stage_members")
             report(
-                0.35 + 0.5 * min(1.0, summary.members.read / _estimate_rows(anggota)),
-                "memeriksa dan menyimpan anggota",
+                0.30 + 0.35 * min(1.0, summary.members.read / _estimate_rows(anggota)),
+                "memeriksa anggota",
             )
+        report(0.70, "menyimpan keluarga")
         with connection.cursor() as cursor:
+            # Indexes built once after loading (cheaper than during), for the merge's lookups by key.
+            cursor.execute("CREATE UNIQUE INDEX stage_household_no_kk ON stage_household (no_kk)")
             cursor.execute("CREATE UNIQUE INDEX stage_member_nik ON stage_member (nik)")
             if is_postgres():
+                # Temporary tables have no statistics until analysed: without them the planner picks nested loops.
+                cursor.execute("ANALYZE stage_household")
                 cursor.execute("ANALYZE stage_member")
-        report(0.90, "memperbarui anggota yang sudah ada")
-        created_existing, summary.members.updated = merge_members(ctx, now)
-        summary.members.created += created_existing  # always 0: staged members all existed
+        lap("read_and_validate")
+        mark_existing_households()
+        summary.households.created, summary.households.updated = merge_households(ctx, now)
+        lap("merge_households")
+        report(0.80, "menyimpan anggota")
+        summary.members.created, summary.members.updated = merge_members(ctx, now)
         lap("merge_members")
         crash_point("after_merge_members")
         report(0.95, "memeriksa kepala keluarga")
-        heads = reflag_heads(
-            job_id=ctx.job_id,
-            new_without_one_head=state.households_without_one_head(),
-            registry_households=sorted(touched_registry_households),
-        )
+        heads = reflag_heads(job_id=ctx.job_id, new_without_one_head=state.households_without_one_head())
         lap("head_flags")
         if heads:
             summary.flags["KEPALA_KELUARGA"] = heads
@@ -688,7 +601,6 @@ def run_import(
                 "stage_affected",
                 "stage_headless",
                 "stage_newheadless",
-                "stage_affected_extra",
             ):
                 _drop_stage(name)
     lap("commit")
