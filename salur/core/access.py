@@ -124,6 +124,16 @@ def mask_name(nama: str) -> str:
     return letters[:2] + "***" + letters[-1]
 
 
+def mask_account(no_rekening: str) -> str:
+    """1234567890123 -> *********0123: enough to recognise an account, not to use it."""
+    return "*" * max(0, len(no_rekening) - 4) + no_rekening[-4:] if no_rekening else ""
+
+
+def account_for(actor: Any, no_rekening: str) -> str:
+    """A bank account number as this actor may see it: roles without the full NIK see the last four digits."""
+    return no_rekening if can(actor, "registry.full_nik") else mask_account(no_rekening)
+
+
 def nik_for(actor: Any, nik: str) -> str:
     """The NIK as this actor may see it in lists."""
     return nik if can(actor, "registry.full_nik") else mask_nik(nik)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ninja import Field, Schema
 from pydantic import ConfigDict, create_model
 
-from salur.core.access import nik_for
+from salur.core.access import account_for, nik_for
 from salur.registry import schema
 
 # A value as a CSV cell ("1", "2024-01-15") or as its JSON type (1, true); null means missing.
@@ -194,6 +194,12 @@ class HouseholdOut(Schema):
     @staticmethod
     def resolve_members(obj: Any) -> list[Any]:
         return list(obj.members.all())
+
+    @staticmethod
+    def resolve_no_rekening(obj: Any, context: Any) -> str:
+        """Read-only roles see the last four digits of the account only."""
+        request = (context or {}).get("request")
+        return account_for(getattr(request, "auth", None), obj.no_rekening)
 
 
 class ProblemsOut(Schema):

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from salur.core.access import account_for
 from salur.core.errors import PermissionDenied as AccessDenied
 from salur.core.errors import SalurError
 from salur.core.web import capability_required
@@ -120,8 +121,9 @@ def _change_rows(change: RegistryChange) -> list[dict[str, str]]:
     ]
 
 
-def _household_fields(household: Household) -> list[dict[str, str]]:
+def _household_fields(household: Household, user: Any) -> list[dict[str, str]]:
     values = household_to_exchange(household)
+    values["no_rekening"] = account_for(user, values["no_rekening"] or "")
     shown = [c for c in schema.KELUARGA_COLUMNS if c.name not in ("no_kk", "kode_wilayah", "desil")]
     return [
         {"name": c.name, "label": LABELS[c.name], "value": _display(c.name, values[c.name])} for c in shown
@@ -215,7 +217,7 @@ def household_detail(request: HttpRequest, no_kk: str) -> HttpResponse:
         {
             "household": household,
             "region_path": region_path(kode=household.wilayah_id),
-            "fields": _household_fields(household),
+            "fields": _household_fields(household, request.user),
             "household_flags": _flags_explained(_flag_codes(household.flag_list)),
             "members": members,
             "history": history,

@@ -131,10 +131,15 @@ def api_list_in_scope(u: Any, response: Any, allowed: bool) -> None:
     assert (KK in keys) == sees_household(u), u.username
 
 
+ACCOUNT = "3300504709959"  # the household's BTN account
+
+
 def nik_masked_unless_needed(u: Any, response: Any, allowed: bool) -> None:
     if allowed:
         body = response.content.decode()
         assert (NIK in body) == can(u, "registry.full_nik"), u.username
+        if "/members/" not in response.request["PATH_INFO"]:
+            assert (ACCOUNT in body) == can(u, "registry.full_nik"), u.username
 
 
 def new_household(ctx: Ctx) -> dict[str, Any]:
