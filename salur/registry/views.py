@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -234,6 +235,23 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
+T = TypeVar("T")
+
+
+def _submit(form: Any, write: Callable[[], T]) -> T | None:
+    """Run a service write for a form: the import's problems go onto their fields, other refusals onto the form
+    (a role or region refusal is a 403); None when nothing was saved."""
+    try:
+        return write()
+    except RowInvalid as exc:
+        form.add_problems(exc.problems)
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except SalurError as exc:
+        form.add_error(None, str(exc))
+    return None
+
+
 def _saved(request: HttpRequest, household: Household, message: str) -> HttpResponse:
     messages.success(request, message)
     return redirect("registry:household_detail", no_kk=household.no_kk)
@@ -245,17 +263,13 @@ def _saved(request: HttpRequest, household: Household, message: str) -> HttpResp
 def household_create(request: HttpRequest) -> HttpResponse:
     form = HouseholdForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            household = services.household_create(
+        household = _submit(
+            form,
+            lambda: services.household_create(
                 actor=request.user, data=form.exchange_data(), source=Source.WEB
-            )
-        except RowInvalid as exc:
-            form.add_problems(exc.problems)
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except SalurError as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if household is not None:
             return _saved(request, household, _("Keluarga %(no_kk)s disimpan.") % {"no_kk": household.no_kk})
     return render(request, "registry/household_form.html", {"form": form, "household": None})
 
@@ -267,18 +281,14 @@ def household_edit(request: HttpRequest, no_kk: str) -> HttpResponse:
     household = _get_household_or_404(request, no_kk)
     form = HouseholdForm(_posted(request), initial=household_to_exchange(household), editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            household = household_update(
+        saved = _submit(
+            form,
+            lambda: household_update(
                 actor=request.user, household=household, data=form.exchange_data(), source=Source.WEB
-            )
-        except RowInvalid as exc:
-            form.add_problems(exc.problems)
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except SalurError as exc:
-            form.add_error(None, str(exc))
-        else:
-            return _saved(request, household, _("Perubahan keluarga %(no_kk)s disimpan.") % {"no_kk": no_kk})
+            ),
+        )
+        if saved is not None:
+            return _saved(request, saved, _("Perubahan keluarga %(no_kk)s disimpan.") % {"no_kk": no_kk})
     return render(request, "registry/household_form.html", {"form": form, "household": household})
 
 
@@ -289,17 +299,13 @@ def member_create(request: HttpRequest, no_kk: str) -> HttpResponse:
     household = _get_household_or_404(request, no_kk)
     form = MemberForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_create(
+        member = _submit(
+            form,
+            lambda: services.member_create(
                 actor=request.user, household=household, data=form.exchange_data(), source=Source.WEB
-            )
-        except RowInvalid as exc:
-            form.add_problems(exc.problems)
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except SalurError as exc:
-            form.add_error(None, str(exc))
-        else:
+            ),
+        )
+        if member is not None:
             message = _("Anggota %(nama)s (%(nik)s) ditambahkan.") % {"nama": member.nama, "nik": member.nik}
             return _saved(request, household, message)
     return render(
@@ -314,19 +320,15 @@ def member_edit(request: HttpRequest, nik: str) -> HttpResponse:
     member = _get_member_or_404(request, nik)
     form = MemberForm(_posted(request), initial=member_to_exchange(member), editing=True)
     if request.method == "POST" and form.is_valid():
-        try:
-            member = member_update(
+        saved = _submit(
+            form,
+            lambda: member_update(
                 actor=request.user, member=member, data=form.exchange_data(), source=Source.WEB
-            )
-        except RowInvalid as exc:
-            form.add_problems(exc.problems)
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except SalurError as exc:
-            form.add_error(None, str(exc))
-        else:
-            message = _("Perubahan anggota %(nama)s (%(nik)s) disimpan.") % {"nama": member.nama, "nik": nik}
-            return _saved(request, member.household, message)
+            ),
+        )
+        if saved is not None:
+            message = _("Perubahan anggota %(nama)s (%(nik)s) disimpan.") % {"nama": saved.nama, "nik": nik}
+            return _saved(request, saved.household, message)
     return render(
         request, "registry/member_form.html", {"form": form, "household": member.household, "member": member}
     )
