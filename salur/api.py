@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, django_auth
 
@@ -41,3 +43,21 @@ def permission_denied(request, exc):
 
 
 api.add_router("/registry", registry_router)
+
+# One router per domain app (salur/<app>/api.py); each app adds its endpoints to its own router.
+for _prefix, _module in [
+    ("/programs", "salur.programs.api"),
+    ("/targeting", "salur.targeting.api"),
+    ("/enrolment", "salur.enrolment.api"),
+    ("/cycles", "salur.cycles.api"),
+    ("/payments", "salur.payments.api"),
+    ("/budget", "salur.budget.api"),
+    ("/dataquality", "salur.dataquality.api"),
+    ("/distribution", "salur.distribution.api"),
+    ("/atensi", "salur.atensi.api"),
+    ("/santunan", "salur.santunan.api"),
+    ("/grievances", "salur.grievances.api"),
+    ("/portal", "salur.portal.api"),
+    ("/dashboard", "salur.dashboard.api"),
+]:
+    api.add_router(_prefix, import_module(_module).router)

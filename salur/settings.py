@@ -42,6 +42,16 @@ INSTALLED_APPS = [
     "salur.dataquality",
     "salur.programs",
     "salur.cycles",
+    "salur.targeting",
+    "salur.enrolment",
+    "salur.payments",
+    "salur.budget",
+    "salur.distribution",
+    "salur.atensi",
+    "salur.santunan",
+    "salur.grievances",
+    "salur.portal",
+    "salur.dashboard",
 ]
 
 MIDDLEWARE = [

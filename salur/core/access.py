@@ -57,6 +57,39 @@ CAPABILITY_LABELS = {
 }
 
 
+# Apps that add capabilities of their own (salur/<app>/capabilities.py: ROLE_CAPABILITIES, CAPABILITY_LABELS).
+CAPABILITY_APPS = (
+    "programs",
+    "targeting",
+    "enrolment",
+    "cycles",
+    "payments",
+    "budget",
+    "dataquality",
+    "distribution",
+    "atensi",
+    "santunan",
+    "grievances",
+    "portal",
+    "dashboard",
+)
+
+
+def _merge_app_capabilities() -> None:
+    from importlib import import_module
+
+    for app in CAPABILITY_APPS:
+        module = import_module(f"salur.{app}.capabilities")
+        for role, caps in module.ROLE_CAPABILITIES.items():
+            if role not in ROLE_CAPABILITIES:
+                raise ValueError(f"salur.{app}.capabilities: unknown role {role!r}")
+            ROLE_CAPABILITIES[role] = ROLE_CAPABILITIES[role] | frozenset(caps)
+        CAPABILITY_LABELS.update(module.CAPABILITY_LABELS)
+
+
+_merge_app_capabilities()
+
+
 def capabilities(actor: Any) -> frozenset[str]:
     if (
         actor is None

@@ -49,6 +49,20 @@ DEMO_USERS: list[tuple[str, str, str | None, str | None, str]] = [
 ]
 
 
+# The chain after the registry: each module's demo step, when the module has one.
+DEMO_STEPS = [
+    "salur.targeting.demo",
+    "salur.dataquality.demo",
+    "salur.enrolment.demo",
+    "salur.cycles.demo",
+    "salur.payments.demo",
+    "salur.distribution.demo",
+    "salur.atensi.demo",
+    "salur.santunan.demo",
+    "salur.grievances.demo",
+]
+
+
 class Command(SalurCommand):
     help = "Membuat data demo (sekitar 20.000 keluarga), unit, dan pengguna demo untuk setiap peran; aman diulang."
 
@@ -87,10 +101,26 @@ class Command(SalurCommand):
             self.stdout.write(
                 f"Diimpor: {summary['households']['accepted']} keluarga, {summary['members']['accepted']} anggota."
             )
+        self._steps(users)
         self.stdout.write("\nPengguna demo (kata sandi semua: " + DEMO_PASSWORD + "):")
         for user, (_, role, _, _, what) in zip(users, DEMO_USERS, strict=True):
             scope = ", ".join(user.scope_prefixes) or "nasional"
             self.stdout.write(f"  {user.username:<22} {role:<22} {scope:<18} {what}")
+
+    def _steps(self, users: list[Any]) -> None:
+        """Each module's demo (salur/<app>/demo.py `run(users, log)`), in the order of the chain; each is safe to
+        run again (it reuses what exists)."""
+        from importlib import import_module
+
+        by_name = {u.username: u for u in users}
+        for module in DEMO_STEPS:
+            try:
+                step = import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+                continue
+            step.run(by_name, self.stdout.write)
 
     def _units(self) -> None:
         from salur.accounts.services import unit_ensure

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BudgetConfig(AppConfig):
+    name = "salur.budget"
+    verbose_name = "Anggaran (DIPA) dan realisasi"

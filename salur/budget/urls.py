@@ -1,0 +1,7 @@
+"""Web pages of budget."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "budget"
+
+urlpatterns: list = []

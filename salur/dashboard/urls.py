@@ -1,0 +1,7 @@
+"""Web pages of dashboard."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "dashboard"
+
+urlpatterns: list = []

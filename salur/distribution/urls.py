@@ -1,0 +1,7 @@
+"""Web pages of distribution."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "distribution"
+
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "salur.payments"
+    verbose_name = "Pembayaran dan rekonsiliasi"

@@ -1,0 +1,7 @@
+"""Web pages of payments."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "payments"
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Web pages of portal."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "portal"
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Web pages of programs."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "programs"
+
+urlpatterns: list = []
