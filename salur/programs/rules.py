@@ -106,6 +106,7 @@ __all__ = [
     "SEMBAKO_ELIGIBILITY",
     "Attribute",
     "CompiledRule",
+    "Conjunct",
     "ExplainItem",
     "Position",
     "RuleError",
@@ -1223,6 +1224,12 @@ def _member_column(name: str, columns: Mapping[str, Any], tanggal_acuan: dt.date
 # --- compiled rules ----------------------------------------------------------------------------------------
 
 
+class Conjunct(NamedTuple):
+    index: int  # position among the rule's top-level conditions
+    text: str  # the rule's text of the condition, e.g. "desil <= 4"
+    canonical: str  # fully parenthesised form, e.g. "(desil <= 4)"
+
+
 class ExplainItem(NamedTuple):
     condition: str  # the rule's text of the condition, e.g. "desil <= 4"
     values: str  # what the household's data gives, e.g. "desil = 5"
@@ -1372,6 +1379,56 @@ class CompiledRule:
     ) -> pl.DataFrame:
         """One row per household, in the order of `households`: `household_id` and `eligible` or `amount`."""
         return self.lazy(households, members, context).collect()
+
+    # conjuncts: the conditions that `and` joins at the top of the rule
+
+    def conjuncts(self) -> list[Conjunct]:
+        """The rule's top-level conditions joined by `and`, in text order (the whole rule when it is not an `and`).
+
+        Every one of them must hold for the rule to hold, so each false one is a reason on its own
+        (programs/batch/entitlements.py maps them to decision reasons).
+        """
+        out: list[Conjunct] = []
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            if node.op == "and":
+                stack.extend(reversed(node.args))
+            else:
+                text = _without_outer_parens(self.text[node.start : node.end])
+                out.append(Conjunct(len(out), text, _canon(node)))
+        return out
+
+    def _conjunct_nodes(self) -> list[_Node]:
+        nodes: list[_Node] = []
+        stack = [self._root]
+        while stack:
+            node = stack.pop()
+            if node.op == "and":
+                stack.extend(reversed(node.args))
+            else:
+                nodes.append(node)
+        return nodes
+
+    def conjuncts_lazy(
+        self,
+        indexes: Sequence[int],
+        households: pl.DataFrame | pl.LazyFrame,
+        members: pl.DataFrame | pl.LazyFrame | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> pl.LazyFrame:
+        """`household_id` and one Boolean column `c<i>` per conjunct index, evaluated in one pass (one group_by).
+
+        The frames must carry every column the whole rule reads (`household_columns`, `member_columns`).
+        """
+        if self.kind != "eligibility":
+            raise ValueError("conjuncts_lazy is for eligibility rules")
+        context = context or {}
+        nodes = self._conjunct_nodes()
+        lowering = _Lowering(self, context)
+        exprs = [lowering.lower(nodes[i]).fill_null(False).alias(f"c{i}") for i in indexes]
+        frame = self._assemble(lowering, households, members, context)
+        return frame.select("household_id", *exprs)
 
     # explanation
 

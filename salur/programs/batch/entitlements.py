@@ -49,6 +49,8 @@ from typing import Any, Literal
 
 import polars as pl
 
+from salur.programs import rules
+
 # --- decision reasons (contract: exclusions and decision reasons) ---------------------------------------
 
 DESIL_DI_ATAS_BATAS = "DESIL_DI_ATAS_BATAS"
@@ -57,6 +59,9 @@ ANGGOTA_TNI_POLRI = "ANGGOTA_TNI_POLRI"
 TANPA_ANGGOTA_HIDUP = "TANPA_ANGGOTA_HIDUP"
 TANPA_KOMPONEN = "TANPA_KOMPONEN"
 TANPA_DESIL = "TANPA_DESIL"
+# Not in the contract's table: a condition of an administrator's own eligibility rule (programs/rules.py) that the
+# household does not meet, or a benefit formula that gives no amount for it (docs/programs.md).
+ATURAN_PROGRAM = "ATURAN_PROGRAM"
 REASONS = (
     DESIL_DI_ATAS_BATAS,
     ANGGOTA_ASN,
@@ -64,7 +69,8 @@ REASONS = (
     TANPA_ANGGOTA_HIDUP,
     TANPA_KOMPONEN,
     TANPA_DESIL,
-)
+)  # the contract's codes
+ALL_REASONS = (*REASONS, ATURAN_PROGRAM)
 
 POS = "POS"
 BANKS = ("BRI", "BNI", "MANDIRI", "BSI", "BTN")
@@ -328,12 +334,29 @@ def compute(
     config: ProgramConfig,
     period: Period | str,
     lists: ReferenceLists | None = None,
+    eligibility_rule: str | None = None,
+    amount_rule: str | None = None,
 ) -> Entitlements:
-    """Decide every household of `households` for one cycle of the program `config`."""
+    """Decide every household of `households` for one cycle of the program `config`.
+
+    `eligibility_rule` (a ProgramVersion's stored rule, programs/rules.py) decides eligibility instead of the
+    config's desil limit and exclusions when given (None or "" = the config alone, as the default catalogue's
+    rules say the same); `amount_rule` gives a flat program's amount per household instead of `per_month`.
+    See `RulePlan` for how a rule's conditions become decision reasons. The frames must then carry every column
+    the rules read (`rule_columns`). Raises rules.RuleError for a rule that does not compile.
+    """
     if isinstance(period, str):
         period = parse_period(period)
     if lists is None:
         lists = ReferenceLists.of()
+    plan = RulePlan.of(eligibility_rule, config) if eligibility_rule and eligibility_rule.strip() else None
+    amount = None
+    if amount_rule and amount_rule.strip():
+        if isinstance(config, PKHConfig):
+            raise ValueError(
+                f"Program {config.code}: nominal PKH dihitung dari komponen, bukan dari rumus nominal"
+            )
+        amount = rules.compile_rule(amount_rule, "amount")
     if isinstance(config, PKHConfig) and period.months * config.payments_per_year != 12:
         raise ValueError(
             f"Program {config.code} dibayar {config.payments_per_year} kali setahun; periode {period.code} "
@@ -379,7 +402,10 @@ def compute(
     else:
         raise TypeError(f"Jenis konfigurasi program tidak dikenal: {type(config).__name__}")
 
-    decisions = _decide(hh, per_household, amounts, recipient, config, period)
+    extra = None
+    if plan is not None or amount is not None:
+        extra = _rule_columns(plan, amount, households, members, hh, facts, period)
+    decisions = _decide(hh, per_household, amounts, recipient, config, period, plan, extra)
 
     components = pl.DataFrame(schema=COMPONENT_SCHEMA)
     if taken is not None and isinstance(config, PKHConfig):
@@ -444,6 +470,9 @@ def member_facts(
     return m.with_columns(
         nik_int.alias("nik_int"),
         alive.alias("alive"),
+        # The lists as such, for administrators' rules (rules.py: asn_list, tni_polri_list).
+        nik_int.is_in(lists.asn.implode()).fill_null(False).alias("asn_list"),
+        nik_int.is_in(lists.tni_polri.implode()).fill_null(False).alias("tni_polri_list"),
         age_at(pl.col("tanggal_lahir"), period.reference_date).alias("age"),
         (alive & (on_asn | job.is_in(list(exclusions.asn_pekerjaan)))).alias("asn"),
         (alive & (on_tni | job.is_in(list(exclusions.tni_polri_pekerjaan)))).alias("tni_polri"),
@@ -604,23 +633,41 @@ def _decide(
     recipient: pl.DataFrame,
     config: ProgramConfig,
     period: Period,
+    plan: RulePlan | None = None,
+    extra: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     desil = pl.col("desil")
     alive = pl.col("_alive").fill_null(0)
     no_component = (alive > 0) & (pl.col("_n").fill_null(0) == 0)
+    extra_columns = set(extra.columns) if extra is not None else set()
+
+    def violated(code: str, native: pl.Expr) -> pl.Expr:
+        """A reason's condition: from the config without a rule; from the rule's conditions with one."""
+        if plan is None or code in plan.native:
+            return native
+        column = f"_v_{code}"
+        return pl.col(column).fill_null(False) if column in extra_columns else pl.lit(False)
+
+    desil_max = config.desil_max if plan is None else plan.desil_max
+    rule_failed = violated(ATURAN_PROGRAM, pl.lit(False))
+    if "_amount_rule" in extra_columns:  # a benefit formula that gives no amount, or a negative one
+        rule_failed = rule_failed | pl.col("_amount_rule").is_null() | (pl.col("_amount_rule") < 0)
     conditions = {
-        DESIL_DI_ATAS_BATAS: desil.is_not_null() & (desil > config.desil_max),
-        ANGGOTA_ASN: pl.col("_asn").fill_null(False),
-        ANGGOTA_TNI_POLRI: pl.col("_tni").fill_null(False),
-        TANPA_ANGGOTA_HIDUP: alive == 0,
+        DESIL_DI_ATAS_BATAS: (
+            desil.is_not_null() & (desil > desil_max) if desil_max is not None else pl.lit(False)
+        ),
+        ANGGOTA_ASN: violated(ANGGOTA_ASN, pl.col("_asn").fill_null(False)),
+        ANGGOTA_TNI_POLRI: violated(ANGGOTA_TNI_POLRI, pl.col("_tni").fill_null(False)),
+        TANPA_ANGGOTA_HIDUP: alive == 0,  # always: nobody would receive
         TANPA_KOMPONEN: no_component if isinstance(config, PKHConfig) else pl.lit(False),
-        TANPA_DESIL: desil.is_null(),
+        TANPA_DESIL: desil.is_null() if desil_max is not None else pl.lit(False),
+        ATURAN_PROGRAM: rule_failed,
     }
     # The reasons as a bit mask, then the list of codes of each mask from a small table (2**6 rows).
     codes = list(conditions)
     mask = pl.sum_horizontal(
         [cond.fill_null(False).cast(pl.UInt8) * (1 << i) for i, cond in enumerate(conditions.values())]
-    ).cast(pl.UInt8)
+    ).cast(pl.UInt8)  # 7 reasons: 128 masks
     lists_of = pl.DataFrame(
         {
             "_mask": list(range(1 << len(codes))),
@@ -628,15 +675,18 @@ def _decide(
         },
         schema={"_mask": pl.UInt8, "reasons": pl.List(pl.Utf8)},
     )
-    if isinstance(config, FlatConfig):
-        amount: pl.Expr = pl.lit(config.per_month * period.months, dtype=pl.Int64)
+    if "_amount_rule" in extra_columns:
+        amount: pl.Expr = pl.col("_amount_rule").fill_null(0)
+    elif isinstance(config, FlatConfig):
+        amount = pl.lit(config.per_month * period.months, dtype=pl.Int64)
     else:
         amount = pl.col("_amount").fill_null(0)
     has_account = pl.col("bank").is_not_null() & pl.col("no_rekening").is_not_null()
+    joined = hh.join(per_household, on=H, how="left").join(amounts, on=H, how="left")
+    if extra is not None:
+        joined = joined.join(extra, on=H, how="left")
     return (
-        hh.join(per_household, on=H, how="left")
-        .join(amounts, on=H, how="left")
-        .join(recipient, on=H, how="left")
+        joined.join(recipient, on=H, how="left")
         .with_columns(mask.alias("_mask"))
         .join(lists_of, on="_mask", how="left")
         .with_columns((pl.col("_mask") == 0).alias("eligible"))
@@ -650,6 +700,198 @@ def _decide(
         .select(H, *DECISION_SCHEMA)
         .cast(DECISION_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+# --- administrators' rules ---------------------------------------------------------------------------------
+
+# Columns that `compute` reads anyway (the cycle pipeline's frames); a rule may need more (`rule_columns`).
+HOUSEHOLD_COLUMNS = ("household_id", "no_kk", "kode_wilayah", "desil", "bank", "no_rekening")
+MEMBER_COLUMNS = (
+    "household_id",
+    "nik",
+    "nama",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "hubungan",
+    "sekolah",
+    "pekerjaan",
+    "disabilitas",
+    "hamil",
+)
+# Member attributes `compute` derives itself from the reference lists and the reference date.
+_DERIVED_MEMBER = ("meninggal", "asn_list", "tni_polri_list", "umur")
+
+_DESIL_LE = re.compile(r"^\(desil <= (\d+)\)$")
+_DESIL_LT = re.compile(r"^\(desil < (\d+)\)$")
+_LIVING = ("(jumlah_anggota >= 1)", "(jumlah_anggota > 0)", "(not (jumlah_anggota == 0))")
+_EXCLUSION_CONJUNCTS = {
+    code: f"(not {rules.compile_rule(text).canonical})"
+    for code, text in rules.DEFAULT_EXCLUSION_REASONS.items()
+    if code in (ANGGOTA_ASN, ANGGOTA_TNI_POLRI)
+}
+
+
+def rule_reason(conjunct: rules.Conjunct) -> str:
+    """The decision reason of a top-level condition of an eligibility rule that a household does not meet.
+
+    `desil <= N` (or `desil < N`) gives DESIL_DI_ATAS_BATAS (TANPA_DESIL when the desil is empty); the default
+    exclusions (rules.DEFAULT_EXCLUSION_REASONS) their contract codes; `jumlah_anggota >= 1` TANPA_ANGGOTA_HIDUP;
+    every other condition ATURAN_PROGRAM.
+    """
+    if _DESIL_LE.match(conjunct.canonical) or _DESIL_LT.match(conjunct.canonical):
+        return DESIL_DI_ATAS_BATAS
+    for code, canonical in _EXCLUSION_CONJUNCTS.items():
+        if conjunct.canonical == canonical:
+            return code
+    if conjunct.canonical in _LIVING:
+        return TANPA_ANGGOTA_HIDUP
+    return ATURAN_PROGRAM
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """How `compute` follows a stored eligibility rule: the rule's top-level conditions joined by `and`, each
+    false one a reason (`rule_reason`).
+
+    * `desil <= N` conditions set the desil limit (the lowest N) in place of the config's `desil_max`; a rule
+      without one sets no limit (and then an empty desil is no reason either).
+    * The default exclusions are computed as without a rule (`native`) when the config's exclusions are the
+      default ones (they then say exactly the same); otherwise they are evaluated from the rule's text.
+    * A household without a living member is never eligible (nobody would receive), and a PKH household needs a
+      component, whatever the rule says.
+    * Every other condition is evaluated set-based by the rule compiler (`evaluated`: conjunct index, reason).
+    The rule holds exactly when none of its conditions fails, so the decision follows the rule.
+    """
+
+    rule: rules.CompiledRule
+    desil_max: int | None
+    native: frozenset[str]
+    evaluated: tuple[tuple[int, str], ...]
+
+    @classmethod
+    def of(cls, text: str, config: ProgramConfig) -> RulePlan:
+        compiled = rules.compile_rule(text, "eligibility")
+        limits: list[int] = []
+        native: set[str] = set()
+        evaluated: list[tuple[int, str]] = []
+        default_exclusions = config.exclusions == Exclusions()
+        for conjunct in compiled.conjuncts():
+            reason = rule_reason(conjunct)
+            if reason == DESIL_DI_ATAS_BATAS:
+                m = _DESIL_LE.match(conjunct.canonical)
+                limits.append(int(m.group(1)) if m else int(_DESIL_LT.match(conjunct.canonical).group(1)) - 1)  # type: ignore[union-attr]
+            elif reason == TANPA_ANGGOTA_HIDUP:
+                pass  # always applies
+            elif reason in (ANGGOTA_ASN, ANGGOTA_TNI_POLRI) and default_exclusions:
+                native.add(reason)
+            else:
+                evaluated.append((conjunct.index, reason))
+        return cls(compiled, min(limits) if limits else None, frozenset(native), tuple(evaluated))
+
+
+def rule_columns(eligibility_rule: str | None, amount_rule: str | None = None) -> tuple[list[str], list[str]]:
+    """The household and member columns the rules read beyond `HOUSEHOLD_COLUMNS` / `MEMBER_COLUMNS`: what a
+    caller of `compute` must add to its frames (exchange names). Raises rules.RuleError."""
+    h: set[str] = set()
+    m: set[str] = set()
+    for text, kind in ((eligibility_rule, "eligibility"), (amount_rule, "amount")):
+        if text and text.strip():
+            compiled = rules.compile_rule(text, kind)  # type: ignore[arg-type]
+            h |= compiled.household_columns
+            m |= compiled.member_columns
+    return (
+        sorted(h - set(HOUSEHOLD_COLUMNS)),
+        sorted(m - set(MEMBER_COLUMNS) - set(_DERIVED_MEMBER)),
+    )
+
+
+def rule_context(period: Period) -> dict[str, Any]:
+    """The values of a cycle that rules may read (rules.CONTEXT_ATTRIBUTES) and the reference date."""
+    return {
+        "bulan": period.months,
+        "tahap": period.number if period.kind == "tahap" else 0,
+        "tahun": period.year,
+        "tanggal_acuan": period.reference_date,
+    }
+
+
+def rule_frames(
+    households: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    hh: pl.DataFrame,
+    facts: pl.LazyFrame,
+    household_extra: Iterable[str] = (),
+    member_extra: Iterable[str] = (),
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The frames a rule is evaluated on, keyed by the dense household index (as `household_id`).
+
+    Members carry the facts (age, the dead, the lists) and any further columns of the input frames.
+    """
+    rule_hh = hh.lazy().select(pl.col(H).alias("household_id"), *(c for c in HOUSEHOLD_COLUMNS[1:]))
+    # Columns the input lacks stay absent: the rule compiler then names them (ValueError).
+    available = _lazy(households).collect_schema()
+    household_extra = [c for c in household_extra if c not in HOUSEHOLD_COLUMNS and c in available]
+    if household_extra:
+        rule_hh = rule_hh.join(
+            _lazy(households).with_row_index(H).select(pl.col(H).alias("household_id"), *household_extra),
+            on="household_id",
+            how="left",
+            maintain_order="left",
+        )
+    rule_mm = facts.select(
+        pl.col(H).alias("household_id"),
+        M,
+        *(c for c in MEMBER_COLUMNS[1:]),
+        (~pl.col("alive")).alias("meninggal"),
+        "asn_list",
+        "tni_polri_list",
+    )
+    available = _lazy(members).collect_schema()
+    member_extra = [
+        c for c in member_extra if c not in MEMBER_COLUMNS and c not in _DERIVED_MEMBER and c in available
+    ]
+    if member_extra:
+        rule_mm = rule_mm.join(
+            _lazy(members).with_row_index(M).select(M, *member_extra), on=M, how="left", maintain_order="left"
+        )
+    return rule_hh, rule_mm
+
+
+def _rule_columns(
+    plan: RulePlan | None,
+    amount: rules.CompiledRule | None,
+    households: pl.DataFrame | pl.LazyFrame,
+    members: pl.DataFrame | pl.LazyFrame,
+    hh: pl.DataFrame,
+    facts: pl.LazyFrame,
+    period: Period,
+) -> pl.DataFrame:
+    """Per household (H): `_v_<REASON>` (a condition of that reason fails) and `_amount_rule` (Int64)."""
+    h_extra: set[str] = set()
+    m_extra: set[str] = set()
+    for compiled in (plan.rule if plan else None, amount):
+        if compiled is not None:
+            h_extra |= compiled.household_columns
+            m_extra |= compiled.member_columns
+    rule_hh, rule_mm = rule_frames(households, members, hh, facts, sorted(h_extra), sorted(m_extra))
+    context = rule_context(period)
+    out = hh.select(H)
+    if plan is not None and plan.evaluated:
+        parts = plan.rule.conjuncts_lazy([i for i, _ in plan.evaluated], rule_hh, rule_mm, context)
+        codes: dict[str, pl.Expr] = {}
+        for i, code in plan.evaluated:
+            failed = ~pl.col(f"c{i}")
+            codes[code] = codes[code] | failed if code in codes else failed
+        violations = parts.select(
+            pl.col("household_id").alias(H), *(e.alias(f"_v_{c}") for c, e in codes.items())
+        ).collect()
+        out = out.join(violations, on=H, how="left")
+    if amount is not None:
+        amounts = amount.lazy(rule_hh, rule_mm, context).select(
+            pl.col("household_id").alias(H), pl.col("amount").alias("_amount_rule")
+        )
+        out = out.join(amounts.collect(), on=H, how="left")
+    return out
 
 
 def summarise(decisions: pl.DataFrame) -> dict[str, Any]:
