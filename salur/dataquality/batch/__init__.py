@@ -1,0 +1,1 @@
+"""Set-based jobs of dataquality: name normalisation, duplicate finding, list matching, quality figures."""

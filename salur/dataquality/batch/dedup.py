@@ -1,0 +1,503 @@
+"""Finding the same person under two NIKs, and the same family under two KK: a pipeline of named steps.
+
+Input: one frame of persons (see PERSON_COLUMNS) read in bulk from the registry (or from a synthetic file in the
+benchmark). Output: candidate pairs (id_a < id_b) with a score in [0, 1] and a readable reason in Indonesian.
+
+Steps:
+
+1. ``person_features``: the name keys of ``names.py`` for the person and the mother, the parts of the NIK
+   (kecamatan of issue, encoded birth date), the kabupaten, and the blocking keys.
+2. ``exact_pairs``: records that agree on the normalised name, birth date and sex and also on either the first
+   twelve digits of the NIK (same kecamatan and birth date, another serial: a re-registration) or the mother's
+   name. These need no model.
+3. ``splink_pairs``: a Fellegi-Sunter model run by Splink on DuckDB. Blocking rules (the only pairs ever compared):
+   birth date + sex + first letter of the name key; first name + sex + birth month (twice, the second on the date
+   shifted by one day, so that a date typed one day off always meets); birth date + mother's name; the first
+   twelve NIK digits. The m probabilities are set from what clerks get wrong (documented below); the u
+   probabilities are estimated from the data by random sampling with a fixed seed; exact name agreement is
+   weighted by the name's frequency (term frequency adjustment), so "Siti Aminah" born on a date counts for less
+   than a rare name born on that date.
+4. ``twin_guard``: two records of one household born on the same day whose first names differ by a substituted
+   letter or more (Rina/Rini, Hasan/Husein) are twins, not a duplicate; a clerk's slip drops or swaps letters.
+5. ``household_pairs``: two KK that share at least two persons, or all the persons of one of them.
+
+Everything runs as SQL in an in-memory DuckDB; Python never loops over persons.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from salur.dataquality.batch.names import name_keys, with_name_keys
+
+PERSON_COLUMNS = {
+    "id": pl.Int64,
+    "nik": pl.String,
+    "household_id": pl.Int64,
+    "kode_wilayah": pl.String,
+    "nama": pl.String,
+    "jenis_kelamin": pl.String,
+    "tanggal_lahir": pl.Date,
+    "nama_ibu": pl.String,
+    "tempat_lahir": pl.String,
+}
+
+# A pair at or above this match probability is a candidate for review (tuned on synth --dirty, seed 7, and
+# checked on other seeds and the contract's worked example: docs/benchmarks.md).
+DEFAULT_THRESHOLD = 0.9
+# Prior: about one person in a hundred is registered twice (the audits in domain.md section 4 found 21 million
+# duplicate records in a registry of about 100 million at the time).
+DUPLICATE_SHARE = 0.01
+U_SAMPLE_PAIRS = 2_000_000
+U_SEED = 20240601
+
+BLOCKING_RULES = (
+    "l.tanggal_lahir = r.tanggal_lahir and l.jenis_kelamin = r.jenis_kelamin and l.huruf_depan = r.huruf_depan",
+    "l.nama_depan = r.nama_depan and l.jenis_kelamin = r.jenis_kelamin and l.bulan_lahir = r.bulan_lahir",
+    "l.nama_depan = r.nama_depan and l.jenis_kelamin = r.jenis_kelamin and l.bulan_geser = r.bulan_geser",
+    "l.tanggal_lahir = r.tanggal_lahir and l.ibu_fon = r.ibu_fon",
+    "l.nik12 = r.nik12",
+    "l.nik_kec = r.nik_kec and l.jenis_kelamin = r.jenis_kelamin and l.tahun_lahir = r.tahun_lahir"
+    " and l.huruf_depan = r.huruf_depan",
+)
+
+
+# A clerk's slip: one letter dropped or added, or two neighbours swapped. A substituted letter is not a slip here
+# (Rina/Rini, Dian/Diah are the names parents give twins). The cheap tests come first: DuckDB evaluates the
+# conjunction left to right on the rows still in play, and damerau_levenshtein is costly.
+TYPO_SQL = (
+    "(jaro_winkler_similarity({l}, {r}) >= 0.8 and ("
+    "(abs(length({l}) - length({r})) = 1 and levenshtein({l}, {r}) = 1)"
+    " or (length({l}) = length({r}) and levenshtein({l}, {r}) = 2 and damerau_levenshtein({l}, {r}) = 1)))"
+)
+
+
+def _level(sql: str, label: str, m: float, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, "m_probability": m, **extra}
+
+
+def _null(sql: str) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": "kosong", "is_null_level": True}
+
+
+# m probabilities: among true duplicates, how often each level occurs. They come from how registries go wrong: a
+# name typed again is usually the same after normalisation, otherwise one or two letters off or shortened; a
+# birth date is usually kept, sometimes one day off; a re-registration keeps either the NIK's kecamatan or its
+# birth-date part; the mother's name is copied from the same KTP/KK.
+COMPARISONS: list[dict[str, Any]] = [
+    {
+        "output_column_name": "nama",
+        "comparison_description": "nama",
+        "comparison_levels": [
+            _null("nama_fon_l = '' or nama_fon_r = ''"),
+            _level(
+                "nama_fon_l = nama_fon_r",
+                "sama",
+                0.50,
+                tf_adjustment_column="nama_fon",
+                tf_adjustment_weight=1.0,
+            ),
+            _level(
+                TYPO_SQL.format(l="nama_fon_l", r="nama_fon_r")
+                + " or "
+                + TYPO_SQL.format(l="nama_norm_l", r="nama_norm_r"),
+                "salah ketik",
+                0.30,
+            ),
+            _level("jaro_winkler_similarity(nama_fon_l, nama_fon_r) >= 0.92", "mirip", 0.08),
+            _level(
+                "starts_with(nama_fon_l || ' ', nama_fon_r || ' ') or starts_with(nama_fon_r || ' ', nama_fon_l || ' ')",
+                "dipendekkan",
+                0.05,
+            ),
+            _level("jaro_winkler_similarity(nama_fon_l, nama_fon_r) >= 0.80", "agak mirip", 0.06),
+            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.01},
+        ],
+    },
+    {
+        "output_column_name": "tanggal_lahir",
+        "comparison_description": "tanggal lahir",
+        "comparison_levels": [
+            _null("tanggal_lahir_l is null or tanggal_lahir_r is null"),
+            _level("tanggal_lahir_l = tanggal_lahir_r", "sama", 0.75),
+            _level("abs(date_diff('day', tanggal_lahir_l, tanggal_lahir_r)) <= 1", "selisih satu hari", 0.23),
+            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.02},
+        ],
+    },
+    {
+        "output_column_name": "jenis_kelamin",
+        "comparison_description": "jenis kelamin",
+        "comparison_levels": [
+            _null("jenis_kelamin_l = '' or jenis_kelamin_r = ''"),
+            _level("jenis_kelamin_l = jenis_kelamin_r", "sama", 0.98),
+            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.02},
+        ],
+    },
+    {
+        "output_column_name": "nama_ibu",
+        "comparison_description": "nama ibu",
+        "comparison_levels": [
+            _null("ibu_fon_l is null or ibu_fon_r is null"),
+            _level("ibu_fon_l = ibu_fon_r", "sama", 0.85),
+            _level("jaro_winkler_similarity(ibu_fon_l, ibu_fon_r) >= 0.90", "mirip", 0.10),
+            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.05},
+        ],
+    },
+    {
+        # Where the person lives and where the NIK was issued, as one comparison: among different people the
+        # two go together (people live near where their NIK was issued), so counting them apart would count the
+        # same evidence twice. A re-registration keeps the NIK's kecamatan in most cases and moves house in many.
+        "output_column_name": "asal",
+        "comparison_description": "wilayah dan kecamatan penerbit NIK",
+        "comparison_levels": [
+            _level(
+                "kode_wilayah_l = kode_wilayah_r and nik_kec_l = nik_kec_r",
+                "desa sama, NIK sekecamatan",
+                0.175,
+            ),
+            _level("kode_wilayah_l = kode_wilayah_r", "desa sama", 0.075),
+            _level("kab_l = kab_r and nik_kec_l = nik_kec_r", "kabupaten sama, NIK sekecamatan", 0.315),
+            _level("kab_l = kab_r", "kabupaten sama", 0.135),
+            _level("nik_kec_l = nik_kec_r", "wilayah lain, NIK sekecamatan", 0.21),
+            {"sql_condition": "ELSE", "label_for_charts": "lain", "m_probability": 0.09},
+        ],
+    },
+    {
+        "output_column_name": "tempat_lahir",
+        "comparison_description": "tempat lahir",
+        "comparison_levels": [
+            _null("tempat_l is null or tempat_r is null"),
+            _level("tempat_l = tempat_r", "sama", 0.90),
+            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.10},
+        ],
+    },
+]
+# The column each comparison reads (Splink needs them named to retain them on both sides).
+COMPARISON_COLUMNS = {
+    "nama": ("nama_fon", "nama_norm"),
+    "tanggal_lahir": ("tanggal_lahir",),
+    "jenis_kelamin": ("jenis_kelamin",),
+    "nama_ibu": ("ibu_fon",),
+    "asal": ("kode_wilayah", "kab", "nik_kec"),
+    "tempat_lahir": ("tempat",),
+}
+
+# Reason text per comparison and level index (0 = first non-null level); Indonesian, shown to reviewers.
+REASONS: dict[str, list[str]] = {
+    "nama": [
+        "nama sama",
+        "nama beda satu huruf (salah ketik)",
+        "nama mirip (ejaan)",
+        "nama dipendekkan",
+        "nama agak mirip",
+        "nama beda",
+    ],
+    "tanggal_lahir": ["tanggal lahir sama", "tanggal lahir selisih 1 hari", "tanggal lahir beda"],
+    "jenis_kelamin": ["jenis kelamin sama", "jenis kelamin beda"],
+    "nama_ibu": ["nama ibu sama", "nama ibu mirip", "nama ibu beda"],
+    "asal": [
+        "desa sama, NIK dari kecamatan yang sama",
+        "desa sama",
+        "kabupaten/kota sama, NIK dari kecamatan yang sama",
+        "kabupaten/kota sama",
+        "wilayah lain, NIK dari kecamatan yang sama",
+        "wilayah lain",
+    ],
+    "tempat_lahir": ["tempat lahir sama", "tempat lahir beda"],
+}
+REASON_ORDER = ("nama", "tanggal_lahir", "nama_ibu", "tempat_lahir", "asal", "jenis_kelamin")
+
+
+@dataclass
+class DedupResult:
+    persons: int
+    person_pairs: pl.DataFrame  # id_a, id_b, skor, alasan, metode
+    household_pairs: pl.DataFrame  # household_a, household_b, skor, alasan, shared
+    compared_pairs: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def person_features(persons: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Step 1: keys for comparing and blocking (a frame with PERSON_COLUMNS in, the same rows out)."""
+    frame = with_name_keys(persons.lazy())
+    for new, old in (("ibu_fon", "nama_ibu"), ("tempat", "tempat_lahir")):
+        keys = name_keys(frame.select(old).collect().to_series()).select(
+            pl.col("nama").alias(old), pl.when(pl.col("nama_fon") != "").then(pl.col("nama_fon")).alias(new)
+        )
+        frame = frame.with_columns(pl.col(old).fill_null("")).join(
+            keys.lazy(), on=old, how="left", maintain_order="left"
+        )
+    return frame.with_columns(
+        huruf_depan=pl.col("nama_fon").str.slice(0, 1),
+        bulan_lahir=pl.col("tanggal_lahir").dt.strftime("%Y%m"),
+        tahun_lahir=pl.col("tanggal_lahir").dt.year(),
+        bulan_geser=pl.col("tanggal_lahir").dt.offset_by("1d").dt.strftime("%Y%m"),
+        nik12=pl.col("nik").str.slice(0, 12),
+        nik_kec=pl.col("nik").str.slice(0, 6),
+        nik_tgl=pl.col("nik").str.slice(6, 6),
+        kab=pl.col("kode_wilayah").str.slice(0, 4),
+        jenis_kelamin=pl.col("jenis_kelamin").fill_null(""),
+    ).collect()
+
+
+def exact_pairs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Step 2: same normalised name, birth date and sex, and the same NIK prefix or mother's name."""
+    return con.sql(
+        """
+        select l.id as id_a, r.id as id_b,
+               case when l.nik12 = r.nik12 then 'sama persis: nama, tanggal lahir, jenis kelamin; '
+                         || 'NIK: kecamatan dan tanggal sama, nomor urut beda'
+                    else 'sama persis: nama, tanggal lahir, jenis kelamin, nama ibu' end as alasan
+        from orang l join orang r
+          on l.nama_norm = r.nama_norm and l.tanggal_lahir = r.tanggal_lahir
+         and l.jenis_kelamin = r.jenis_kelamin and l.id < r.id
+        where l.nama_norm <> '' and (l.nik12 = r.nik12 or l.ibu_fon = r.ibu_fon)
+        """
+    ).pl()
+
+
+def _settings(n: int) -> dict[str, Any]:
+    pairs_total = max(1.0, n * (n - 1) / 2)
+    prior = min(0.5, max(1e-12, DUPLICATE_SHARE * n / pairs_total))
+    return {
+        "link_type": "dedupe_only",
+        "unique_id_column_name": "id",
+        "probability_two_random_records_match": prior,
+        "blocking_rules_to_generate_predictions": [
+            {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
+        ],
+        "comparisons": COMPARISONS,
+        "retain_matching_columns": True,  # keeps the gamma columns, which give the reason text
+        "retain_intermediate_calculation_columns": False,
+        "additional_columns_to_retain": [],
+    }
+
+
+def _splink_comparison_sql(name: str) -> list[dict[str, Any]]:
+    return next(c for c in COMPARISONS if c["output_column_name"] == name)["comparison_levels"]
+
+
+def splink_pairs(
+    con: duckdb.DuckDBPyConnection, n: int, threshold: float, timings: dict[str, float]
+) -> tuple[pl.DataFrame, int]:
+    """Step 3: Splink's Fellegi-Sunter model on DuckDB; returns scored pairs and how many pairs were compared."""
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    db_api = DuckDBAPI(connection=con)
+    people = db_api.register("orang_splink")
+    linker = Linker(people, _settings(n), log_level=None)
+    t0 = time.perf_counter()
+    if n >= 2:
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=min(U_SAMPLE_PAIRS, n * (n - 1) / 2),
+            seed=U_SEED,
+            min_count_per_level=None,
+            num_chunks=1,
+        )
+    timings["u"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
+    timings["predict"] = time.perf_counter() - t0
+    table = predictions.physical_name
+    gamma_cols = [f"gamma_{c}" for c in COMPARISON_COLUMNS]
+    # A pair whose names are simply different is never a candidate, whatever else agrees: siblings share a
+    # mother, a village and a kecamatan of issue, and that must not add up to "the same person".
+    frame = con.sql(
+        f"select id_l as id_a, id_r as id_b, match_probability as skor, match_weight, {', '.join(gamma_cols)} "
+        f"from {table} where gamma_nama <> 0"
+    ).pl()
+    t0 = time.perf_counter()
+    compared = _blocked_pair_count(con, linker)
+    timings["count"] = time.perf_counter() - t0
+    return frame, compared
+
+
+def _blocked_pair_count(con: duckdb.DuckDBPyConnection, linker: Any) -> int:
+    """How many pairs the blocking rules let through (for the benchmark's pairs-per-record figure)."""
+    total = 0
+    seen: list[str] = []
+    for rule in BLOCKING_RULES:
+        exclude = " ".join(f"and not coalesce(({r}), false)" for r in seen)
+        total += con.execute(
+            f"select count(*) from orang_splink l join orang_splink r on {rule} and l.id < r.id {exclude}"
+        ).fetchone()[0]  # type: ignore[index]
+        seen.append(rule)
+    return int(total)
+
+
+def _reason_expr() -> pl.Expr:
+    parts = []
+    for name in REASON_ORDER:
+        levels = [lv for lv in _splink_comparison_sql(name) if not lv.get("is_null_level")]
+        texts = REASONS[name]
+        # Splink numbers levels from the last (ELSE = 0) upwards; null is -1.
+        gamma = pl.col(f"gamma_{name}")
+        expr = pl.when(gamma == -1).then(pl.lit(None, dtype=pl.String))
+        for i, _level in enumerate(levels):
+            expr = expr.when(gamma == len(levels) - 1 - i).then(pl.lit(texts[i]))
+        parts.append(expr.otherwise(pl.lit(None, dtype=pl.String)))
+    return pl.concat_str(parts, separator=", ", ignore_nulls=True)
+
+
+def twin_guard(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
+    """Step 4: drop pairs of one household, same birth date, whose names differ by more than a slip.
+
+    A slip is a dropped or added letter, or two neighbours swapped (Damerau distance 1 with a length change, or a
+    transposition); twins get names that differ by a substituted letter or more (Rina/Rini, Hasan/Husein).
+    """
+    if pairs.height == 0:
+        return pairs
+    f = features.select("id", "household_id", "tanggal_lahir", "nama_fon", "nama_norm")
+    joined = pairs.join(f.rename(lambda c: c + "_a"), left_on="id_a", right_on="id_a", how="left").join(
+        f.rename(lambda c: c + "_b"), left_on="id_b", right_on="id_b", how="left"
+    )
+    con = duckdb.connect()
+    con.register(
+        "p",
+        joined.select(
+            "id_a",
+            "id_b",
+            "household_id_a",
+            "household_id_b",
+            "tanggal_lahir_a",
+            "tanggal_lahir_b",
+            "nama_fon_a",
+            "nama_fon_b",
+            "nama_norm_a",
+            "nama_norm_b",
+        ).to_arrow(),
+    )
+    twins = con.sql(
+        f"""
+        select id_a, id_b from p
+        where household_id_a = household_id_b and tanggal_lahir_a = tanggal_lahir_b
+          and nama_fon_a <> nama_fon_b
+          and not starts_with(nama_fon_a || ' ', nama_fon_b || ' ')
+          and not starts_with(nama_fon_b || ' ', nama_fon_a || ' ')
+          and not {TYPO_SQL.format(l="nama_fon_a", r="nama_fon_b")}
+          and not {TYPO_SQL.format(l="nama_norm_a", r="nama_norm_b")}
+        """
+    ).pl()
+    con.close()
+    return pairs.join(twins, on=["id_a", "id_b"], how="anti")
+
+
+def household_pairs(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
+    """Step 5: two KK that share at least two persons, or every person of one of them."""
+    schema = {
+        "household_a": pl.Int64,
+        "household_b": pl.Int64,
+        "skor": pl.Float64,
+        "alasan": pl.String,
+        "shared": pl.Int64,
+    }
+    if pairs.height == 0:
+        return pl.DataFrame(schema=schema)
+    hh = features.select("id", "household_id")
+    sizes = hh.group_by("household_id").agg(size=pl.len())
+    p = (
+        pairs.select("id_a", "id_b", "skor")
+        .join(hh.rename({"id": "id_a", "household_id": "h1"}), on="id_a")
+        .join(hh.rename({"id": "id_b", "household_id": "h2"}), on="id_b")
+        .filter(pl.col("h1") != pl.col("h2"))
+        .with_columns(household_a=pl.min_horizontal("h1", "h2"), household_b=pl.max_horizontal("h1", "h2"))
+    )
+    grouped = (
+        p.group_by("household_a", "household_b")
+        .agg(shared=pl.len().cast(pl.Int64), skor=pl.col("skor").mean())
+        .join(sizes.rename({"household_id": "household_a", "size": "size_a"}), on="household_a")
+        .join(sizes.rename({"household_id": "household_b", "size": "size_b"}), on="household_b")
+        .filter((pl.col("shared") >= 2) | (pl.col("shared") >= pl.min_horizontal("size_a", "size_b")))
+        .with_columns(
+            alasan=pl.format(
+                "{} orang sama di kedua KK (KK pertama {} orang, KK kedua {} orang)",
+                "shared",
+                "size_a",
+                "size_b",
+            )
+        )
+    )
+    return grouped.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+
+
+def find_duplicates(persons: pl.DataFrame, *, threshold: float = DEFAULT_THRESHOLD) -> DedupResult:
+    """The whole pipeline over a frame of persons (PERSON_COLUMNS)."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    features = person_features(persons.select(list(PERSON_COLUMNS)).cast(PERSON_COLUMNS))  # type: ignore[arg-type]
+    timings["features"] = time.perf_counter() - t0
+    n = features.height
+    empty_pairs = pl.DataFrame(
+        schema={
+            "id_a": pl.Int64,
+            "id_b": pl.Int64,
+            "skor": pl.Float64,
+            "alasan": pl.String,
+            "metode": pl.String,
+        }
+    )
+    if n < 2:
+        return DedupResult(n, empty_pairs, household_pairs(empty_pairs, features), 0, timings)
+    con = duckdb.connect()
+    con.execute("set threads to 2")
+    con.register("orang_arrow", features.to_arrow())
+    con.execute("create table orang as select * from orang_arrow")
+    splink_cols = sorted(
+        {c for cols in COMPARISON_COLUMNS.values() for c in cols}
+        | {"id", "huruf_depan", "nama_depan", "bulan_lahir", "bulan_geser", "nik12", "tahun_lahir"}
+    )
+    con.execute(f"create table orang_splink as select {', '.join(splink_cols)} from orang")
+    t0 = time.perf_counter()
+    exact = exact_pairs(con)
+    timings["exact"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    scored, compared = splink_pairs(con, n, threshold, timings)
+    timings["splink"] = time.perf_counter() - t0
+    con.close()
+    t0 = time.perf_counter()
+    scored = scored.with_columns(alasan=_reason_expr(), metode=pl.lit("splink")).select(
+        "id_a", "id_b", "skor", "alasan", "metode"
+    )
+    exact = exact.join(scored.select("id_a", "id_b", "skor"), on=["id_a", "id_b"], how="left").select(
+        "id_a",
+        "id_b",
+        pl.col("skor").fill_null(1.0).clip(lower_bound=threshold),
+        "alasan",
+        metode=pl.lit("pasti"),
+    )
+    pairs = pl.concat([exact, scored.join(exact, on=["id_a", "id_b"], how="anti")]).cast(
+        empty_pairs.schema  # type: ignore[arg-type]
+    )
+    pairs = twin_guard(pairs, features).sort("id_a", "id_b")
+    households = household_pairs(pairs, features)
+    timings["finish"] = time.perf_counter() - t0
+    return DedupResult(n, pairs, households, compared, timings)
+
+
+def precision_recall(found: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float | int]:
+    """found and truth: frames of (nik_a, nik_b) in any order."""
+
+    def norm(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(
+            a=pl.min_horizontal("nik_a", "nik_b"), b=pl.max_horizontal("nik_a", "nik_b")
+        ).unique()
+
+    f, t = norm(found), norm(truth)
+    tp = f.join(t, on=["a", "b"], how="semi").height
+    precision = tp / f.height if f.height else 1.0
+    recall = tp / t.height if t.height else 1.0
+    return {
+        "found": f.height,
+        "truth": t.height,
+        "true_positives": tp,
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(2 * precision * recall / (precision + recall), 4) if tp else 0.0,
+    }
