@@ -1225,7 +1225,7 @@ def _member_column(name: str, columns: Mapping[str, Any], tanggal_acuan: dt.date
 
 
 class Conjunct(NamedTuple):
-    index: int  # position among the rule's top-level conditions
+    number: int  # position among the rule's top-level conditions (0-based)
     text: str  # the rule's text of the condition, e.g. "desil <= 4"
     canonical: str  # fully parenthesised form, e.g. "(desil <= 4)"
 

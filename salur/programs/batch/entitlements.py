@@ -785,7 +785,7 @@ class RulePlan:
             elif reason in (ANGGOTA_ASN, ANGGOTA_TNI_POLRI) and default_exclusions:
                 native.add(reason)
             else:
-                evaluated.append((conjunct.index, reason))
+                evaluated.append((conjunct.number, reason))
         return cls(compiled, min(limits) if limits else None, frozenset(native), tuple(evaluated))
 
 
@@ -796,7 +796,7 @@ def rule_columns(eligibility_rule: str | None, amount_rule: str | None = None) -
     m: set[str] = set()
     for text, kind in ((eligibility_rule, "eligibility"), (amount_rule, "amount")):
         if text and text.strip():
-            compiled = rules.compile_rule(text, kind)  # type: ignore[arg-type]
+            compiled = rules.compile_rule(text, kind)
             h |= compiled.household_columns
             m |= compiled.member_columns
     return (
