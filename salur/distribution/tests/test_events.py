@@ -111,6 +111,7 @@ def test_an_event_runs_from_the_list_to_the_bast(programs, stocked, handayani, p
     ]
 
     path, digest = bast_write(event)
+    assert len(digest) == 64
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
     assert bast_pdf(event) == data  # identical input, identical document
