@@ -1,0 +1,186 @@
+"""Forms of the public pages. Every value is checked on the server; the browser's checks are only a convenience."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from salur.grievances.models import Category, Relation, SanggahReason
+from salur.grievances.services import ATTACHMENT_MAX_BYTES, TEXT_MAX
+from salur.portal.selectors import region_choices
+
+
+class NoEchoInput(forms.TextInput):
+    """A text input that never writes the submitted value back into the page (used for NIK)."""
+
+    def format_value(self, value: Any) -> None:
+        return None
+
+
+LEVELS = (("prov", "Provinsi"), ("kab", "Kabupaten/Kota"), ("kec", "Kecamatan"), ("desa", "Desa/Kelurahan"))
+
+
+class RegionPickMixin(forms.Form):
+    """Provinsi -> kabupaten/kota -> kecamatan -> desa; each list holds the children of the one above it.
+
+    The page re-renders with the next list when a level changes (a small script submits the form with `_pick`;
+    without scripts, the "Tampilkan pilihan" button does the same).
+    """
+
+    def add_region_fields(self, data: Any) -> None:
+        parent: str | None = None
+        chosen: dict[str, str] = {}
+        for name, label in LEVELS:
+            choices = region_choices(parent) if (parent or name == "prov") else []
+            field = forms.ChoiceField(
+                label=label,
+                choices=[("", f"— pilih {label.lower()} —"), *choices],
+                required=False,
+            )
+            field.widget.attrs["data-autosubmit"] = "1"
+            self.fields[name] = field
+            value = (data or {}).get(name, "") if data is not None else ""
+            if value and value in {c for c, _ in choices}:
+                chosen[name] = value
+                parent = value
+            else:
+                break
+        for name, label in LEVELS:
+            if name not in self.fields:
+                self.fields[name] = forms.ChoiceField(
+                    label=label, choices=[("", f"— pilih {label.lower()} —")], required=False
+                )
+                self.fields[name].widget.attrs["data-autosubmit"] = "1"
+        self.chosen_regions = chosen
+
+    def clean_region(self) -> str:
+        desa = self.chosen_regions.get("desa", "")
+        if not desa:
+            raise forms.ValidationError("Pilih provinsi, kabupaten/kota, kecamatan dan desa/kelurahan")
+        return desa
+
+
+class NameLookupForm(RegionPickMixin):
+    nama = forms.CharField(label="Nama (sesuai KTP)", max_length=100, required=False)
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.add_region_fields(data)
+        self.order_fields(["prov", "kab", "kec", "desa", "nama"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        cleaned["kode_desa"] = self.clean_region()
+        return cleaned
+
+
+class NikLookupForm(forms.Form):
+    nik = forms.CharField(
+        label="NIK (16 angka)", max_length=16, min_length=16, required=True, widget=NoEchoInput()
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        widget = self.fields["nik"].widget
+        widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{16}"})
+
+    def clean_nik(self) -> str:
+        nik = self.cleaned_data["nik"].strip()
+        if not nik.isdigit() or len(nik) != 16:
+            raise forms.ValidationError("NIK harus tepat 16 angka")
+        return nik
+
+
+class ReporterFields(forms.Form):
+    reporter_name = forms.CharField(label="Nama Anda", max_length=100, required=False)
+    reporter_contact = forms.CharField(
+        label="Nomor HP atau surel (agar petugas bisa menghubungi)", max_length=100, required=False
+    )
+
+
+TEXT_WIDGET = forms.Textarea(attrs={"rows": 5, "maxlength": TEXT_MAX})
+
+
+class UsulForm(RegionPickMixin, ReporterFields):
+    relation = forms.ChoiceField(label="Yang diusulkan", choices=[("", "— pilih —"), *Relation.choices])
+    nama_kepala = forms.CharField(label="Nama kepala keluarga", max_length=100)
+    no_kk = forms.CharField(label="Nomor KK (jika ada)", max_length=16, required=False)
+    alamat = forms.CharField(label="Alamat (RT/RW, dusun)", max_length=200, required=False)
+    jumlah_anggota = forms.IntegerField(
+        label="Jumlah anggota keluarga", min_value=1, max_value=30, required=False
+    )
+    text = forms.CharField(
+        label="Mengapa keluarga ini perlu dibantu?", max_length=TEXT_MAX, widget=TEXT_WIDGET
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.add_region_fields(data)
+        self.order_fields(["prov", "kab", "kec", "desa", "relation", "nama_kepala", "no_kk", "alamat"])
+
+    def clean_no_kk(self) -> str:
+        value = self.cleaned_data["no_kk"].strip()
+        if value and (len(value) != 16 or not value.isdigit()):
+            raise forms.ValidationError("Nomor KK harus tepat 16 angka")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            cleaned["kode_desa"] = self.clean_region()
+        except forms.ValidationError as exc:
+            self.add_error("desa", exc)
+        return cleaned
+
+
+class SanggahForm(ReporterFields):
+    reason = forms.ChoiceField(label="Alasan", choices=[("", "— pilih —"), *SanggahReason.choices])
+    text = forms.CharField(label="Uraian", max_length=TEXT_MAX, widget=TEXT_WIDGET)
+
+
+class PengaduanForm(RegionPickMixin, ReporterFields):
+    category = forms.ChoiceField(label="Jenis pengaduan", choices=[("", "— pilih —"), *Category.choices])
+    nik = forms.CharField(
+        label="NIK penerima (jika pengaduan tentang bantuan keluarga Anda)",
+        max_length=16,
+        required=False,
+        widget=NoEchoInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    about_worker = forms.BooleanField(
+        label="Pengaduan ini tentang petugas atau pendamping (mis. pemotongan, kartu ditahan)", required=False
+    )
+    text = forms.CharField(label="Uraian", max_length=TEXT_MAX, widget=TEXT_WIDGET)
+    attachment = forms.FileField(label="Lampiran foto/PDF (paling besar 2 MB, boleh kosong)", required=False)
+
+    def __init__(self, data: Any = None, files: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, files, **kwargs)
+        self.add_region_fields(data)
+        self.order_fields(
+            ["prov", "kab", "kec", "desa", "category", "nik", "about_worker", "text", "attachment"]
+        )
+        self.fields["attachment"].widget.attrs["accept"] = "image/jpeg,image/png,application/pdf"
+
+    def clean_nik(self) -> str:
+        value = self.cleaned_data["nik"].strip()
+        if value and (len(value) != 16 or not value.isdigit()):
+            raise forms.ValidationError("NIK harus tepat 16 angka")
+        return value
+
+    def clean_attachment(self) -> Any:
+        upload = self.cleaned_data.get("attachment")
+        if upload and upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError("Lampiran terlalu besar: paling besar 2 MB")
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            cleaned["kode_desa"] = self.clean_region()
+        except forms.ValidationError as exc:
+            self.add_error("desa", exc)
+        return cleaned
+
+
+class TrackForm(forms.Form):
+    no = forms.CharField(label="Nomor lacak", max_length=20)
