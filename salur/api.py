@@ -32,7 +32,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-from salur.core.errors import PermissionDenied  # noqa: E402
+from salur.core.errors import NotFound, PermissionDenied  # noqa: E402
 from salur.registry.api import router as registry_router  # noqa: E402
 
 
@@ -40,6 +40,12 @@ from salur.registry.api import router as registry_router  # noqa: E402
 def permission_denied(request, exc):
     """A role or region refusal from any service: 403 with the reason, nothing changed."""
     return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(NotFound)
+def not_found(request, exc):
+    """Absent, or outside the caller's region: the same answer."""
+    return api.create_response(request, {"detail": str(exc)}, status=404)
 
 
 api.add_router("/registry", registry_router)

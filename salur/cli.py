@@ -15,8 +15,10 @@ def _resolve(argv: list[str]) -> list[str]:
     from django.core.management import get_commands
 
     commands = get_commands()
-    if len(argv) >= 2 and f"{argv[0]}_{argv[1]}" in commands:
-        return [f"{argv[0]}_{argv[1]}", *argv[2:]]
+    if len(argv) >= 2:
+        name = f"{argv[0]}_{argv[1].replace('-', '_')}"  # `payments import-status` -> payments_import_status
+        if name in commands:
+            return [name, *argv[2:]]
     return argv
 
 

@@ -96,6 +96,22 @@ def golden_registry(golden_dir, run_import):
 _pg_skips: list[str] = []
 
 
+@pytest.fixture
+def golden_cycle_inputs(golden_dir: Path, golden_registry, admin_user):
+    """The golden registry, its three reference lists and the default catalogue."""
+    from django.core.management import call_command
+
+    from salur.programs.services import catalogue_load_defaults
+
+    with pytest.raises(SystemExit) as exc:  # asn.csv holds one malformed row: loaded, exit 1
+        call_command("crosscheck_load", str(golden_dir / "asn.csv"), kind="asn")
+    assert exc.value.code == 1
+    call_command("crosscheck_load", str(golden_dir / "tni_polri.csv"), kind="tni_polri")
+    call_command("crosscheck_load", str(golden_dir / "kematian.csv"), kind="kematian")
+    catalogue_load_defaults()
+    return golden_dir
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres_only: needs PostgreSQL (roles, concurrency, COPY)")
 

@@ -23,6 +23,12 @@ if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("SALUR_SECRET_KEY must be set when SALUR_DEBUG=0")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
+
+# Key of the payment rows' HMAC signatures (salur/payments/signing.py). Production must set it (and keep it as
+# long as payments may be verified); a development setup (SALUR_DEBUG=1) falls back to a fixed development key.
+SALUR_PAYMENT_KEY = os.environ.get("SALUR_PAYMENT_KEY", "")
+if not SALUR_PAYMENT_KEY and DEBUG:
+    SALUR_PAYMENT_KEY = "salur-dev-only-payment-key"
 ALLOWED_HOSTS = [h for h in os.environ.get("SALUR_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [

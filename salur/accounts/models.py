@@ -63,6 +63,10 @@ class User(AbstractUser):
         "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Approval level for tiered approvals (salur/cycles: a cycle above a configured total needs a second approver
+    # of at least the tier's level). 1 = ordinary approver.
+    approval_level = models.PositiveSmallIntegerField("Tingkat persetujuan", default=1)
+
     def __str__(self) -> str:
         return self.username
 

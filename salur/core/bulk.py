@@ -117,3 +117,18 @@ def today() -> dt.date:
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def create_stage(name: str, columns: dict[str, tuple[str, str]]) -> None:
+    """A temporary stage table; `columns` maps a name to its (PostgreSQL type, SQLite type)."""
+    pg = is_postgres()
+    cols = ", ".join(f"{qn(c)} {t[0] if pg else t[1]}" for c, t in columns.items())
+    suffix = " ON COMMIT DROP" if pg else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
+        cursor.execute(f"CREATE TEMP TABLE {qn(name)} ({cols}){suffix}")
+
+
+def drop_stage(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")

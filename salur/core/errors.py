@@ -22,3 +22,7 @@ class CommandFailed(CommandError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, returncode=2)
+
+
+class NotFound(SalurError):
+    """The object does not exist, or lies outside the actor's scope (indistinguishable on purpose)."""

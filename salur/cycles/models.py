@@ -13,7 +13,14 @@ from django.db.models.functions import Now
 
 
 class CycleStatus(models.TextChoices):
-    DIHITUNG = "dihitung", "Dihitung"
+    DIHITUNG = "dihitung", "Dihitung (menunggu persetujuan)"
+    DISETUJUI = "disetujui", "Disetujui"
+    DIEKSPOR = "diekspor", "Berkas pembayaran diekspor"
+    DIBATALKAN = "dibatalkan", "Dibatalkan"
+
+
+# Statuses whose total is committed against the program's yearly allocation (budget).
+COMMITTED_STATUSES = (CycleStatus.DISETUJUI, CycleStatus.DIEKSPOR)
 
 
 class Cycle(models.Model):
@@ -24,6 +31,9 @@ class Cycle(models.Model):
         "programs.ProgramVersion", on_delete=models.PROTECT, related_name="cycles"
     )
     status = models.CharField(max_length=12, choices=CycleStatus.choices, default=CycleStatus.DIHITUNG)
+    year = models.PositiveSmallIntegerField(
+        "Tahun anggaran", default=0
+    )  # set from the period by cycle_create
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_default=Now())
     eligible = models.PositiveIntegerField("Jumlah KPM layak", default=0)
@@ -31,6 +41,9 @@ class Cycle(models.Model):
     not_eligible = models.JSONField(default=dict)  # {REASON: households}
     # sha256 of the inputs the cycle was computed from (registry, reference lists, program config).
     snapshot_sha256 = models.CharField(max_length=64)
+    snapshot_path = models.CharField(max_length=500, blank=True, default="")  # Parquet files of the inputs
+    approved_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "code"]
@@ -87,3 +100,22 @@ class EntitlementComponent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entitlement_id}:{self.nik}:{self.component}"
+
+
+class ApprovalTier(models.Model):
+    """A cycle whose total is above `above` rupiah needs, besides its first approval, a second approver of at least
+    `level` (accounts.User.approval_level). Set by an administrator (`salur cycle tier`); none by default."""
+
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # empty: every program
+    above = models.BigIntegerField("Di atas total (rupiah)")
+    level = models.PositiveSmallIntegerField("Tingkat penyetuju kedua")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["above", "id"]
+
+    def __str__(self) -> str:
+        return f"> Rp{self.above}: tingkat {self.level}"

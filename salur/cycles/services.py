@@ -5,18 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from salur.core.access import require
+from salur.core.approval import approval_record, approvals_for, require_not_maker
 from salur.core.audit import audit_record
-from salur.core.errors import SalurError
+from salur.core.errors import NotFound, PermissionDenied, SalurError
 from salur.cycles.batch import pipeline
-from salur.cycles.models import Cycle, CycleStatus
+from salur.cycles.models import ApprovalTier, Cycle, CycleStatus
 from salur.programs.batch import entitlements as e
 from salur.programs.catalogue import config_from_dict
 from salur.programs.models import Program
 
 
-# TODO(access): move to salur/core/access.py as the capability "cycle.create" of ROLE_CAPABILITIES.
 class CycleExists(SalurError):
     """A cycle of this program and period exists already."""
 
@@ -48,12 +50,18 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
         raise refused
     try:
         with transaction.atomic():
-            return _create(
+            cycle = _create(
                 actor=actor, program=prog, version=version, config=config, period=parsed, code=code
             )
     except IntegrityError as exc:
         # A concurrent call created the same cycle (or entitlements of the same period) first.
+        pipeline.snapshot_discard_pending()
         raise refused from exc
+    except BaseException:
+        pipeline.snapshot_discard_pending()
+        raise
+    pipeline.snapshot_forget_pending()  # published by on_commit
+    return cycle
 
 
 def _create(
@@ -72,10 +80,13 @@ def _create(
     except ValueError as exc:  # e.g. a monthly period for a program paid per tahap
         raise SalurError(str(exc)) from exc
     summary = result.summary
+    snapshot_path = pipeline.snapshot_write(inputs, code=code)
     cycle = Cycle.objects.create(
         code=code,
         program=program,
         period=period.code,
+        year=period.year,
+        snapshot_path=str(snapshot_path),
         program_version=version,
         status=CycleStatus.DIHITUNG,
         created_by=actor,
@@ -101,6 +112,7 @@ def _create(
         },
         detail={
             "snapshot_sha256": digest,
+            "snapshot_path": str(snapshot_path),
             "program": program.code,
             "program_version": version.version,
             "period": period.code,
@@ -121,3 +133,150 @@ def cycle_summary(cycle: Cycle) -> dict[str, Any]:
         "total": cycle.total,
         "not_eligible": dict(cycle.not_eligible),
     }
+
+
+# --- approval, tiers, cancellation ----------------------------------------------------------------------------
+
+APPROVE_STEP = "cycle.approve"
+
+
+def cycle_for(actor: Any, code: str) -> Cycle:
+    """The cycle with this code (cycles are national: their pages need cycle.view)."""
+    require(actor, "cycle.view")
+    cycle = Cycle.objects.select_related("program", "created_by").filter(code=code.strip().upper()).first()
+    if cycle is None:
+        raise NotFound(f"Siklus {code} tidak ditemukan")
+    return cycle
+
+
+def required_tier(cycle: Cycle) -> ApprovalTier | None:
+    """The highest tier whose threshold the cycle's total exceeds (program-specific tiers and general ones)."""
+    tiers = ApprovalTier.objects.filter(above__lt=cycle.total).filter(
+        Q(program__isnull=True) | Q(program=cycle.program_id)
+    )
+    return tiers.order_by("-level", "-above").first()
+
+
+def approval_state(cycle: Cycle) -> dict[str, Any]:
+    """Who has approved, and what is still needed (for the page, the API and `cycle_approve`)."""
+    approvals = list(approvals_for(cycle, APPROVE_STEP))
+    tier = required_tier(cycle)
+    needed_level = tier.level if tier else 1
+    approvers = [a.actor for a in approvals]
+    have_high = any(getattr(u, "approval_level", 1) >= needed_level for u in approvers)
+    needed = 2 if tier else 1
+    complete = len(approvers) >= needed and (tier is None or have_high)
+    return {
+        "approvals": [
+            {"user": a.actor.username, "level": a.level, "at": a.at.isoformat() if a.at else None}
+            for a in approvals
+        ],
+        "tier": {"above": tier.above, "level": tier.level} if tier else None,
+        "needed": needed,
+        "complete": complete,
+    }
+
+
+def cycle_approve(*, actor: Any, code: str, note: str = "") -> Cycle:
+    """One approval of a computed cycle; the last one needed commits its total against the budget.
+
+    Refused (PermissionDenied / SalurError, nothing changed) when: the actor may not approve, made the cycle,
+    approved it already, the cycle is not awaiting approval, the tier needs a higher-level approver and this
+    would be the last approval without one, or the total exceeds what remains of the program's allocation.
+    """
+    from salur.budget.services import budget_lock_remaining
+
+    require(actor, "cycle.approve")
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().filter(code=code.strip().upper()).first()
+        if cycle is None:
+            raise NotFound(f"Siklus {code} tidak ditemukan")
+        require_not_maker(actor=actor, maker=cycle.created_by_id)
+        if cycle.status != CycleStatus.DIHITUNG:
+            raise SalurError(
+                f"Siklus {cycle.code} berstatus {cycle.get_status_display()}: tidak menunggu persetujuan"
+            )
+        state = approval_state(cycle)
+        tier = required_tier(cycle)
+        level = getattr(actor, "approval_level", 1)
+        if tier is not None and len(state["approvals"]) + 1 >= state["needed"]:
+            others_high = any(a["level"] >= tier.level for a in state["approvals"])
+            if not others_high and level < tier.level:
+                raise PermissionDenied(
+                    f"Total siklus di atas Rp{tier.above:,} memerlukan penyetuju tingkat {tier.level}; "
+                    f"tingkat Anda {level}".replace(",", ".")
+                )
+        remaining = budget_lock_remaining(program=cycle.program, year=cycle.year)
+        if cycle.total > remaining:
+            raise SalurError(
+                f"Total siklus Rp{cycle.total:,} melebihi sisa pagu {cycle.program.code} {cycle.year} "
+                f"(Rp{remaining:,})".replace(",", ".")
+            )
+        approval_record(
+            actor=actor, obj=cycle, maker=cycle.created_by_id, step=APPROVE_STEP, level=level, note=note
+        )
+        if approval_state(cycle)["complete"]:
+            before = cycle.status
+            cycle.status = CycleStatus.DISETUJUI
+            cycle.approved_at = timezone.now()
+            cycle.save(update_fields=["status", "approved_at"])
+            audit_record(
+                actor=actor,
+                action="cycle.approved",
+                object_type="cycles.cycle",
+                object_id=cycle.code,
+                before={"status": before},
+                after={"status": cycle.status, "committed": cycle.total, "year": cycle.year},
+            )
+    return cycle
+
+
+def cycle_cancel(*, actor: Any, code: str, reason: str) -> Cycle:
+    """Cancel a cycle before its payment files are exported; its budget commitment is released."""
+    require(actor, "cycle.create")
+    if not reason.strip():
+        raise SalurError("Alasan pembatalan wajib diisi")
+    with transaction.atomic():
+        cycle = Cycle.objects.select_for_update().filter(code=code.strip().upper()).first()
+        if cycle is None:
+            raise NotFound(f"Siklus {code} tidak ditemukan")
+        if cycle.status not in (CycleStatus.DIHITUNG, CycleStatus.DISETUJUI):
+            raise SalurError(
+                f"Siklus {cycle.code} berstatus {cycle.get_status_display()}: hanya siklus yang belum diekspor "
+                "dapat dibatalkan"
+            )
+        before = cycle.status
+        cycle.status = CycleStatus.DIBATALKAN
+        cycle.cancelled_at = timezone.now()
+        cycle.save(update_fields=["status", "cancelled_at"])
+        audit_record(
+            actor=actor,
+            action="cycle.cancel",
+            object_type="cycles.cycle",
+            object_id=cycle.code,
+            before={"status": before},
+            after={"status": cycle.status, "reason": reason.strip()},
+        )
+    return cycle
+
+
+def tier_set(*, actor: Any, above: int, level: int, program: str | None = None) -> ApprovalTier:
+    """Configure a tier: cycles with a total above `above` need a second approver of at least `level`."""
+    require(actor, "users.manage")
+    if above < 0 or level < 2:
+        raise SalurError("Batas total harus >= 0 dan tingkat penyetuju kedua minimal 2")
+    prog = None
+    if program:
+        prog = Program.objects.filter(code=program.strip().upper()).first()
+        if prog is None:
+            raise SalurError(f"Program {program!r} tidak dikenal")
+    with transaction.atomic():
+        tier = ApprovalTier.objects.create(program=prog, above=above, level=level, created_by=actor)
+        audit_record(
+            actor=actor,
+            action="cycle.tier_set",
+            object_type="cycles.approvaltier",
+            object_id=tier.pk,
+            after={"program": prog.code if prog else None, "above": above, "level": level},
+        )
+    return tier

@@ -14,10 +14,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+from django.conf import settings
+from django.db import transaction
 
 from salur.core.bulk import copy_frame, read_frame
 from salur.dataquality.services import active_list_niks
@@ -158,3 +163,47 @@ def write_components(components: pl.DataFrame, *, cycle_id: int) -> int:
         pl.col("per_period").alias("amount"),
     )
     return copy_frame(COMPONENT_TABLE, rows)
+
+
+def snapshot_write(inputs: Inputs, *, code: str) -> Path:
+    """Freeze the inputs as Parquet files (households, members, lists) under var/snapshots/<code>/.
+
+    Written to a temporary folder that becomes the final one only when the transaction commits
+    (`transaction.on_commit`), so a crash or a refusal leaves no snapshot of a cycle that does not exist.
+    """
+    base = Path(settings.VAR_DIR) / "snapshots"
+    final = base / code
+    tmp = base / f".{code}.{os.getpid()}.tmp"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    inputs.households.write_parquet(tmp / "households.parquet", compression="zstd")
+    inputs.members.write_parquet(tmp / "members.parquet", compression="zstd")
+    for kind in LIST_KINDS:
+        inputs.lists[kind].to_frame("nik").write_parquet(tmp / f"list_{kind}.parquet")
+
+    def publish() -> None:
+        if final.exists():
+            shutil.rmtree(final)
+        tmp.rename(final)
+
+    def discard() -> None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    transaction.on_commit(publish)
+    _PENDING.append(discard)
+    return final
+
+
+_PENDING: list[Any] = []
+
+
+def snapshot_discard_pending() -> None:
+    """Remove temporary snapshot folders of a cycle whose transaction did not commit."""
+    while _PENDING:
+        _PENDING.pop()()
+
+
+def snapshot_forget_pending() -> None:
+    """The cycle was created: its snapshot folder is published when the transaction commits."""
+    _PENDING.clear()

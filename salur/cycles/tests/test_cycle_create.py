@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -15,19 +14,6 @@ from salur.cycles.batch import pipeline
 from salur.cycles.models import Cycle, Entitlement, EntitlementComponent
 from salur.programs.models import Program
 from salur.programs.services import catalogue_load_defaults
-
-
-@pytest.fixture
-def golden_cycle_inputs(golden_dir: Path, golden_registry, admin_user):
-    """The golden registry, its three reference lists and the default catalogue."""
-    with pytest.raises(SystemExit) as exc:  # asn.csv holds one malformed row: loaded, exit 1
-        call_command("crosscheck_load", str(golden_dir / "asn.csv"), kind="asn")
-    assert exc.value.code == 1
-    call_command("crosscheck_load", str(golden_dir / "tni_polri.csv"), kind="tni_polri")
-    call_command("crosscheck_load", str(golden_dir / "kematian.csv"), kind="kematian")
-    catalogue_load_defaults()
-    return golden_dir
-
 
 TWO_HEADS = "5208030902057676"  # two kepala_keluarga; the younger, listed first in anggota.csv, receives
 

@@ -26,7 +26,7 @@ from typing import Any
 import polars as pl
 from django.db import connection, transaction
 
-from salur.core.bulk import copy_frame, db_now, is_postgres, qn, read_frame
+from salur.core.bulk import copy_frame, create_stage, db_now, drop_stage, is_postgres, qn, read_frame
 from salur.core.errors import UnreadableFile
 from salur.registry import schema
 from salur.registry.batch import validate as v
@@ -259,20 +259,6 @@ def foreign_keys_for(entity: str, keys: pl.Series, prefixes: tuple[str, ...]) ->
 # --- staging and merge ---------------------------------------------------------------------------------
 
 
-def _create_stage(name: str, columns: dict[str, tuple[str, str]]) -> None:
-    pg = is_postgres()
-    cols = ", ".join(f"{qn(c)} {t[0] if pg else t[1]}" for c, t in columns.items())
-    suffix = " ON COMMIT DROP" if pg else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
-        cursor.execute(f"CREATE TEMP TABLE {qn(name)} ({cols}){suffix}")
-
-
-def _drop_stage(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {qn(name)}")
-
-
 def _json(alias_cols: list[tuple[str, str]]) -> str:
     """A JSON object of (key, SQL expression) pairs in the backend's dialect."""
     args = ", ".join(f"'{k}', {expr}" for k, expr in alias_cols)
@@ -401,7 +387,7 @@ def reflag_heads(*, job_id: int | None, new_without_one_head: pl.Series) -> int:
             " WHERE NOT EXISTS (SELECT 1 FROM stage_household x WHERE x.no_kk = s.no_kk)"
             " ON CONFLICT (id) DO NOTHING"
         )
-        _create_stage("stage_headless", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
+        create_stage("stage_headless", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
         cursor.execute(
             "INSERT INTO stage_headless (id) SELECT a.id FROM stage_affected a LEFT JOIN ("
             f" SELECT m.household_id AS id, COUNT(*) AS n FROM {MEMBER_TABLE} m"
@@ -410,7 +396,7 @@ def reflag_heads(*, job_id: int | None, new_without_one_head: pl.Series) -> int:
             ") heads ON heads.id = a.id WHERE COALESCE(heads.n, 0) <> 1"
         )
         if new_without_one_head.len():
-            _create_stage("stage_newheadless", {"no_kk": ("varchar(16)", "TEXT")})
+            create_stage("stage_newheadless", {"no_kk": ("varchar(16)", "TEXT")})
             copy_frame(
                 "stage_newheadless",
                 pl.DataFrame({"no_kk": new_without_one_head.cast(pl.Utf8).str.zfill(16)}),
@@ -525,9 +511,9 @@ def run_import(
             # Room for the sorts and hash joins of the merge (this transaction only).
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL work_mem = '256MB'")
-        _create_stage("stage_household", HOUSEHOLD_STAGE)
-        _create_stage("stage_member", MEMBER_STAGE)
-        _create_stage("stage_affected", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
+        create_stage("stage_household", HOUSEHOLD_STAGE)
+        create_stage("stage_member", MEMBER_STAGE)
+        create_stage("stage_affected", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
 
         for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
             res = v.validate_keluarga(
@@ -602,7 +588,7 @@ def run_import(
                 "stage_headless",
                 "stage_newheadless",
             ):
-                _drop_stage(name)
+                drop_stage(name)
     lap("commit")
     log.info("import timings (s): %s", json.dumps({k: round(val, 2) for k, val in timings.items()}))
     report(1.0, "selesai")

@@ -1,0 +1,190 @@
+"""Set-based building of payment rows and payment files (contract: programs-and-payments.md).
+
+- `first_batch_rows`: the payments of a cycle's first batch, from its eligible entitlements (one query, one frame);
+- `followup_rows`: the re-issue of failed and unclaimed payments, with the household's current bank data;
+- `write_files`: one CSV per channel plus its manifest, rows ordered by id_pembayaran; identical input gives
+  identical bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from salur.core.bulk import read_frame
+from salur.payments.signing import sign_frame
+
+CHANNELS = ("BRI", "BNI", "MANDIRI", "BSI", "BTN", "POS")
+FILE_COLUMNS = (
+    "id_pembayaran",
+    "kode_siklus",
+    "program",
+    "no_kk",
+    "nik_penerima",
+    "nama_penerima",
+    "kode_wilayah",
+    "saluran",
+    "bank",
+    "no_rekening",
+    "nominal",
+)
+PAYMENT_TABLE = "payments_payment"
+
+
+def payment_id(cycle_code: str, batch: int) -> pl.Expr:
+    """`<cycle code>-<batch>-<household id, 10 digits>`: stable, unique across all cycles, sortable."""
+    return pl.format(
+        "{}-{}-{}", pl.lit(cycle_code), pl.lit(batch), pl.col("household_id").cast(pl.Utf8).str.zfill(10)
+    )
+
+
+def _finish(
+    frame: pl.DataFrame, *, cycle_id: int, cycle_code: str, batch_id: int, batch: int
+) -> pl.DataFrame:
+    frame = frame.with_columns(
+        payment_id(cycle_code, batch).alias("id_pembayaran"), pl.lit(cycle_code).alias("kode_siklus")
+    ).sort("id_pembayaran")
+    signed = frame.select(
+        "id_pembayaran",
+        "kode_siklus",
+        pl.col("program_code").alias("program"),
+        "no_kk",
+        "nik_penerima",
+        "kode_wilayah",
+        pl.col("channel").alias("saluran"),
+        "bank",
+        "no_rekening",
+        "nominal",
+    )
+    return frame.with_columns(
+        sign_frame(signed).alias("signature"),
+        pl.lit(cycle_id, dtype=pl.Int64).alias("cycle_id"),
+        pl.lit(batch_id, dtype=pl.Int64).alias("batch_id"),
+        pl.lit("MENUNGGU").alias("status"),
+        pl.lit(0, dtype=pl.Int64).alias("paid_amount"),
+        pl.lit("").alias("keterangan"),
+    ).select(
+        "id_pembayaran",
+        "batch_id",
+        "cycle_id",
+        "household_id",
+        "program_code",
+        "period",
+        "no_kk",
+        "nik_penerima",
+        "nama_penerima",
+        "kode_wilayah",
+        "channel",
+        "bank",
+        "no_rekening",
+        "nominal",
+        "signature",
+        "status",
+        "paid_amount",
+        "keterangan",
+    )
+
+
+_TEXT = ("no_kk", "nik_penerima", "nama_penerima", "kode_wilayah", "channel", "bank", "no_rekening")
+
+
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col("household_id").cast(pl.Int64),
+        pl.col("nominal").cast(pl.Int64),
+        *(pl.col(c).cast(pl.Utf8).fill_null("") for c in (*_TEXT, "program_code", "period")),
+    )
+
+
+def first_batch_rows(*, cycle_id: int, cycle_code: str, batch_id: int) -> pl.DataFrame:
+    """One payment per eligible entitlement of the cycle with a positive amount."""
+    frame = read_frame(
+        "SELECT e.household_id, e.program_code, e.period, h.no_kk, e.nik_penerima, e.nama_penerima,"
+        " e.kode_wilayah, e.channel, e.bank, e.no_rekening, e.nominal"
+        " FROM cycles_entitlement e JOIN registry_household h ON h.id = e.household_id"
+        f" WHERE e.cycle_id = {int(cycle_id)} AND e.eligible AND e.nominal > 0",
+        all_text=True,
+    )
+    if frame.height == 0:
+        return pl.DataFrame()
+    return _finish(_typed(frame), cycle_id=cycle_id, cycle_code=cycle_code, batch_id=batch_id, batch=1)
+
+
+def followup_rows(*, cycle_id: int, cycle_code: str, batch_id: int, batch: int) -> pl.DataFrame:
+    """Households of the cycle whose latest payment failed or went unclaimed and that hold no live payment:
+    paid again the same nominal (never more than the entitlement), through the household's current bank account
+    (or PT Pos when it has none)."""
+    frame = read_frame(
+        "SELECT p.household_id, p.program_code, p.period, p.no_kk, p.nik_penerima, p.nama_penerima,"
+        " p.kode_wilayah, h.bank, h.no_rekening, e.nominal"
+        " FROM payments_payment p"
+        " JOIN registry_household h ON h.id = p.household_id"
+        " JOIN cycles_entitlement e ON e.cycle_id = p.cycle_id AND e.household_id = p.household_id"
+        f" WHERE p.cycle_id = {int(cycle_id)} AND p.status IN ('GAGAL', 'TIDAK_DIAMBIL')"
+        " AND p.batch_id = (SELECT MAX(q.batch_id) FROM payments_payment q"
+        "   WHERE q.cycle_id = p.cycle_id AND q.household_id = p.household_id)"
+        " AND NOT EXISTS (SELECT 1 FROM payments_payment l WHERE l.program_code = p.program_code"
+        "   AND l.period = p.period AND l.household_id = p.household_id AND l.status IN ('MENUNGGU', 'DIBAYAR'))",
+        all_text=True,
+    )
+    if frame.height == 0:
+        return pl.DataFrame()
+    frame = _typed(frame.with_columns(pl.lit("").alias("channel")))
+    has_account = (pl.col("bank") != "") & (pl.col("no_rekening") != "")
+    frame = frame.with_columns(
+        pl.when(has_account).then(pl.col("bank")).otherwise(pl.lit("POS")).alias("channel"),
+        pl.when(has_account).then(pl.col("bank")).otherwise(pl.lit("")).alias("bank"),
+        pl.when(has_account).then(pl.col("no_rekening")).otherwise(pl.lit("")).alias("no_rekening"),
+    )
+    return _finish(frame, cycle_id=cycle_id, cycle_code=cycle_code, batch_id=batch_id, batch=batch)
+
+
+def batch_file_frame(batch_id: int) -> pl.DataFrame:
+    """The payments of a batch in file form, ordered by id_pembayaran."""
+    frame = read_frame(
+        "SELECT p.id_pembayaran, c.code AS kode_siklus, p.program_code AS program, p.no_kk, p.nik_penerima,"
+        " p.nama_penerima, p.kode_wilayah, p.channel AS saluran, p.bank, p.no_rekening, p.nominal"
+        f" FROM {PAYMENT_TABLE} p JOIN cycles_cycle c ON c.id = p.cycle_id WHERE p.batch_id = {int(batch_id)}",
+        all_text=True,
+    )
+    if frame.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(FILE_COLUMNS, pl.Utf8)).with_columns(
+            pl.col("nominal").cast(pl.Int64)
+        )
+    return (
+        frame.select(*(pl.col(c).cast(pl.Utf8).fill_null("") for c in FILE_COLUMNS))
+        .with_columns(pl.col("nominal").cast(pl.Int64))
+        .sort("id_pembayaran")
+    )
+
+
+def write_files(
+    frame: pl.DataFrame, *, out_dir: Path, cycle_code: str, suffix: str = ""
+) -> list[dict[str, Any]]:
+    """One CSV and one manifest per channel present in the frame; returns the manifests (with `file`)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    present = set(frame["saluran"].unique().to_list()) if frame.height else set()
+    for channel in [c for c in CHANNELS if c in present] + sorted(present - set(CHANNELS)):
+        part = frame.filter(pl.col("saluran") == channel)
+        name = f"{cycle_code}_{channel}{suffix}.csv"
+        data = part.write_csv(None, include_header=True, line_terminator="\n", quote_style="necessary")
+        raw = data.encode("utf-8")
+        path = out_dir / name
+        tmp = path.with_suffix(".csv.tmp")
+        tmp.write_bytes(raw)
+        tmp.replace(path)
+        manifest = {
+            "kode_siklus": cycle_code,
+            "saluran": channel,
+            "jumlah_baris": part.height,
+            "total_nominal": int(part["nominal"].sum()),
+            "sha256": hashlib.sha256(raw).hexdigest(),
+        }
+        (out_dir / f"{name[:-4]}.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        written.append({**manifest, "file": name})
+    return written
