@@ -894,6 +894,66 @@ def _rule_columns(
     return out
 
 
+# --- explanation of one household --------------------------------------------------------------------------
+
+TAKEN = "diambil"
+MEMBER_COUNTED = "anggota_sudah_dihitung"
+CAP_REACHED = "batas_komponen"
+FAMILY_CAP = "batas_anggota_keluarga"
+
+
+def explain_walk(
+    household: pl.DataFrame,
+    members: pl.DataFrame,
+    *,
+    config: PKHConfig,
+    period: Period | str,
+    lists: ReferenceLists,
+) -> list[dict[str, Any]]:
+    """Every (living member, component) pair of ONE household in walk order (contract: PKH steps 1-3), each with
+    what the walk did: TAKEN, MEMBER_COUNTED (the member was taken for an earlier pair), CAP_REACHED (the
+    component's cap per family), FAMILY_CAP (already `max_members` members). For explanations only: a batch uses
+    `select_components`, which a test proves equal to this walk.
+    """
+    if isinstance(period, str):
+        period = parse_period(period)
+    hh = _lazy(household).select(pl.col("household_id").cast(pl.Int64)).with_row_index(H)
+    facts = member_facts(hh, members, period, lists, config.exclusions).collect()
+    pairs = (
+        component_pairs(facts.lazy(), config)
+        .collect()
+        .join(facts.select(M, "nik", "nama"), on=M, how="left", maintain_order="left")
+    )
+    codes = [c.code for c in config.components]
+    taken_members: set[int] = set()
+    per_component: dict[int, int] = {}
+    out = []
+    for row in pairs.iter_rows(named=True):
+        comp, member, cap = row["_comp"], row[M], row["_cap"]
+        if member in taken_members:
+            status = MEMBER_COUNTED
+        elif len(taken_members) >= config.max_members:
+            status = FAMILY_CAP
+        elif cap is not None and per_component.get(comp, 0) >= cap:
+            status = CAP_REACHED
+        else:
+            status = TAKEN
+            taken_members.add(member)
+            per_component[comp] = per_component.get(comp, 0) + 1
+        out.append(
+            {
+                "nik": row["nik"],
+                "nama": row["nama"],
+                "age": row["age"],
+                "component": codes[comp],
+                "per_period": row["per_period"],
+                "cap": cap,
+                "status": status,
+            }
+        )
+    return out
+
+
 def summarise(decisions: pl.DataFrame) -> dict[str, Any]:
     """{"eligible": n, "total": rupiah, "not_eligible": {REASON: households}} (only reasons that occur)."""
     eligible = decisions.filter(pl.col("eligible"))
