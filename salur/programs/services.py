@@ -130,7 +130,7 @@ def _check_rules(
         if not text.strip():
             continue
         try:
-            compiled[field] = rules.compile_rule(text, rule_kind)  # type: ignore[arg-type]
+            compiled[field] = rules.compile_rule(text, rule_kind)
         except rules.RuleError as exc:
             rule_errors[field] = exc
             errors[field] = exc.message

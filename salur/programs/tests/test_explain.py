@@ -46,7 +46,8 @@ def test_a_member_on_the_asn_list_is_named_with_the_list_version_date_and_digest
     [match] = got["list_matches"]
     assert match["nik"] == "9111022312611215"
     assert (match["kind"], match["version"], match["sha256"]) == ("asn", asn.version, asn.sha256)
-    assert asn.sha256 in match["text"] and "daftar ASN" in match["text"]
+    assert asn.sha256 in match["text"]
+    assert "daftar ASN" in match["text"]
     failed = [c for c in got["conditions"] if not c["holds"]]
     assert [c["reason"] for c in failed if c["reason"] == "ANGGOTA_ASN"] == ["ANGGOTA_ASN"]
     assert "1 dari" in next(c["values"] for c in failed if c["reason"] == "ANGGOTA_ASN")
@@ -70,11 +71,14 @@ def test_pkh_components_taken_and_not_taken_with_why_and_the_stored_cycle_agrees
     assert sum(c["per_period"] for c in got["components"] if c["taken"]) == got["nominal"]
     assert all(c["why"] for c in got["components"])
     dead = [m for m in got["members"] if m["meninggal"]]
-    assert len(dead) == 1 and "Kematian" in dead[0]["daftar"]
-    assert got["recipient"]["nik"] and got["recipient"]["why"]
+    assert len(dead) == 1
+    assert "Kematian" in dead[0]["daftar"]
+    assert got["recipient"]["nik"]
+    assert got["recipient"]["why"]
     stored = got["stored"]
     ent = Entitlement.objects.get(cycle__code="PKH-2024-T2", household__no_kk=DEAD_LANSIA)
-    assert stored["cycle"] == "PKH-2024-T2" and stored["found"] is True
+    assert stored["cycle"] == "PKH-2024-T2"
+    assert stored["found"] is True
     assert (stored["eligible"], stored["nominal"]) == (ent.eligible, ent.nominal) == (True, got["nominal"])
     assert sorted(c["component"] for c in stored["components"]) == ["anak_usia_dini", "disabilitas_berat"]
 
@@ -111,7 +115,8 @@ def test_an_administrators_condition_is_explained_as_aturan_program(golden_cycle
     assert got["eligible"] is False
     assert [r["code"] for r in got["reasons"]] == ["ATURAN_PROGRAM"]
     cond = next(c for c in got["conditions"] if c["condition"] == "jumlah_anggota >= 9")
-    assert cond["holds"] is False and cond["reason"] == "ATURAN_PROGRAM"
+    assert cond["holds"] is False
+    assert cond["reason"] == "ATURAN_PROGRAM"
     assert cond["values"].startswith("jumlah_anggota = ")
 
 
