@@ -17,8 +17,10 @@ Steps:
    probabilities are estimated from the data by random sampling with a fixed seed; exact name agreement is
    weighted by the name's frequency (term frequency adjustment), so "Siti Aminah" born on a date counts for less
    than a rare name born on that date.
-4. ``twin_guard``: two records of one household born on the same day whose first names differ by a substituted
-   letter or more (Rina/Rini, Hasan/Husein) are twins, not a duplicate; a clerk's slip drops or swaps letters.
+4. ``twin_guard``: in one household, two records born more than a day apart are relatives (siblings share a
+   mother, a village and a birthplace, and the synthetic and real registries both hold siblings with one name),
+   and two records born on the same day whose names differ by a substituted letter or more (Rina/Rini,
+   Hasan/Husein) are twins, not a duplicate; a clerk's slip drops or swaps letters.
 5. ``household_pairs``: two KK that share at least two persons, or all the persons of one of them.
 
 Everything runs as SQL in an in-memory DuckDB; Python never loops over persons.
@@ -289,7 +291,7 @@ def splink_pairs(
     """Step 3: Splink's Fellegi-Sunter model on DuckDB; returns scored pairs and how many pairs were compared."""
     from splink import DuckDBAPI, Linker
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.ERROR)
     db_api = DuckDBAPI(connection=con)
     people = db_api.register("orang_splink")
     linker = Linker(people, _settings(n), log_level=None)
@@ -347,7 +349,9 @@ def _reason_expr() -> pl.Expr:
 
 
 def twin_guard(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
-    """Step 4: drop pairs of one household, same birth date, whose names differ by more than a slip.
+    """Step 4: family members are not duplicates of each other. In one household, drop pairs born more than a
+    day apart (siblings, parent and child: a family shares mother, village and birthplace, which would otherwise
+    add up), and pairs born the same day whose names differ by more than a slip (twins).
 
     A slip is a dropped or added letter, or two neighbours swapped (Damerau distance 1 with a length change, or a
     transposition); twins get names that differ by a substituted letter or more (Rina/Rini, Hasan/Husein).
@@ -377,12 +381,14 @@ def twin_guard(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
     twins = con.sql(
         f"""
         select id_a, id_b from p
-        where household_id_a = household_id_b and tanggal_lahir_a = tanggal_lahir_b
-          and nama_fon_a <> nama_fon_b
-          and not starts_with(nama_fon_a || ' ', nama_fon_b || ' ')
-          and not starts_with(nama_fon_b || ' ', nama_fon_a || ' ')
-          and not {TYPO_SQL.format(l="nama_fon_a", r="nama_fon_b")}
-          and not {TYPO_SQL.format(l="nama_norm_a", r="nama_norm_b")}
+        where household_id_a = household_id_b and (
+          abs(date_diff('day', tanggal_lahir_a, tanggal_lahir_b)) > 1
+          or (tanggal_lahir_a = tanggal_lahir_b
+              and nama_fon_a <> nama_fon_b
+              and not starts_with(nama_fon_a || ' ', nama_fon_b || ' ')
+              and not starts_with(nama_fon_b || ' ', nama_fon_a || ' ')
+              and not {TYPO_SQL.format(l="nama_fon_a", r="nama_fon_b")}
+              and not {TYPO_SQL.format(l="nama_norm_a", r="nama_norm_b")}))
         """
     ).pl()
     con.close()
