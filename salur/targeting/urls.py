@@ -1,7 +1,13 @@
 """Web pages of targeting."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from salur.targeting import views
 
 app_name = "targeting"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("kalibrasi/", views.calibrate, name="calibrate"),
+    path("skor/", views.score, name="score"),
+]
