@@ -37,7 +37,9 @@ def frames_from_files(out: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("desil").cast(pl.Int64),
         pl.col("pengeluaran_per_kapita").cast(pl.Int64),
     )
-    members = a.join(k.select("no_kk", "household_id"), on="no_kk", how="inner", maintain_order="left").select(
+    members = a.join(
+        k.select("no_kk", "household_id"), on="no_kk", how="inner", maintain_order="left"
+    ).select(
         pl.col("household_id").cast(pl.Int64),
         pl.col("tanggal_lahir").str.to_date(),
         "jenis_kelamin",

@@ -86,7 +86,9 @@ def test_features_of_a_hand_made_family():
         [household(1), household(2, kode_wilayah="3372011001", luas_lantai_m2=0.0, daya_listrik_va=0)],
         [
             # the head: a woman, SMA, a trader; the age at the visit (2024-06-01) counts, not today's
-            member(1, D(1980, 6, 2), "kepala_keluarga", jenis_kelamin="P", pendidikan="sma", pekerjaan="pedagang"),
+            member(
+                1, D(1980, 6, 2), "kepala_keluarga", jenis_kelamin="P", pendidikan="sma", pekerjaan="pedagang"
+            ),
             member(1, D(2010, 1, 1)),  # 14 at the visit: a child
             member(1, D(1964, 6, 1), "orang_tua", pekerjaan="pensiunan", disabilitas="berat"),  # 60 that day
             # a second head listed later does not count as the head
@@ -204,7 +206,8 @@ def test_inclusion_and_exclusion_errors_on_ten_households():
 def test_stored_weights_are_checked_and_hashed_canonically():
     data = pmt.DEFAULT_WEIGHTS.as_dict()
     again = pmt.PmtWeights.from_dict(data)
-    assert again == pmt.DEFAULT_WEIGHTS and again.sha256() == pmt.DEFAULT_WEIGHTS.sha256()
+    assert again == pmt.DEFAULT_WEIGHTS
+    assert again.sha256() == pmt.DEFAULT_WEIGHTS.sha256()
     assert pmt.PmtWeights.from_dict({"intercept": 1, "weights": {"provinsi=33": 0.1}}).weights == {
         "provinsi=33": 0.1
     }
@@ -224,7 +227,9 @@ def test_every_default_weight_is_a_known_feature_with_a_meaning():
 
 def test_calibration_refuses_a_sample_too_small():
     hh, m = frames([household(i, pengeluaran_per_kapita=900_000 + i) for i in range(1, 60)], [])
-    with pytest.raises(pmt.CalibrationError, match="pengeluaran_per_kapita untuk kalibrasi: 59; perlu paling sedikit 100"):
+    with pytest.raises(
+        pmt.CalibrationError, match="pengeluaran_per_kapita untuk kalibrasi: 59; perlu paling sedikit 100"
+    ):
         pmt.calibrate(pmt.household_base(hh, m), current=pmt.DEFAULT_WEIGHTS)
     with pytest.raises(pmt.CalibrationError, match="lipatan"):
         pmt.calibrate(pmt.household_base(hh, m), current=pmt.DEFAULT_WEIGHTS, folds=1)

@@ -94,7 +94,8 @@ def test_scoring_the_same_registry_again_changes_nothing(golden_registry, admin_
 
 def test_the_update_keeps_a_supplied_desil_whatever_the_stage_table_says(golden_registry):
     target = Household.objects.order_by("id").first()
-    assert target.desil_sumber == DesilSource.SUPPLIED and target.desil != 10
+    assert target.desil_sumber == DesilSource.SUPPLIED
+    assert target.desil != 10
     rows = pl.DataFrame(
         {"household_id": [target.pk], "new_skor": [12.5], "new_desil": [10], "new_sumber": ["computed"]}
     )
@@ -117,14 +118,17 @@ def test_a_desil_salur_computed_is_recomputed_when_the_model_changes(golden_regi
         version=1, weights=model.as_dict(), sha256=model.sha256(), created_by=admin_user, is_active=True
     )
     run = pmt_score(actor=admin_user)
-    assert run.model_version == 1 and run.changed == 372  # every score moved
+    assert run.model_version == 1
+    assert run.changed == 372
     after = Household.objects.get(pk=computed.pk)
     assert after.desil_sumber == DesilSource.COMPUTED
     assert after.pmt_skor != computed.pmt_skor
 
 
 @pytest.mark.parametrize(("name", "role", "wilayah"), OTHER_ROLES)
-def test_only_a_role_that_may_run_targeting_scores_or_calibrates(golden_registry, make_user, name, role, wilayah):
+def test_only_a_role_that_may_run_targeting_scores_or_calibrates(
+    golden_registry, make_user, name, role, wilayah
+):
     user = make_user(name, role, wilayah)
     state, audits = _state(), AuditEntry.objects.count()
     with pytest.raises(PermissionDenied):
@@ -133,29 +137,43 @@ def test_only_a_role_that_may_run_targeting_scores_or_calibrates(golden_registry
         pmt_calibrate(actor=user, activate=True)
     assert _state() == state
     assert AuditEntry.objects.count() == audits
-    assert not ScoreRun.objects.exists() and not PmtModel.objects.exists()
+    assert not ScoreRun.objects.exists()
+    assert not PmtModel.objects.exists()
 
 
 def test_calibrate_reports_before_and_after_and_activates_only_when_asked(synth_small_registry, admin_user):
     audits = AuditEntry.objects.count()
     report = pmt_calibrate(actor=admin_user, folds=4)
     data = report.as_dict()
-    assert not PmtModel.objects.exists() and AuditEntry.objects.count() == audits
-    assert data["activated"] is False and data["version"] is None
+    assert not PmtModel.objects.exists()
+    assert AuditEntry.objects.count() == audits
+    assert data["activated"] is False
+    assert data["version"] is None
     assert data["sample"] == Household.objects.filter(pengeluaran_per_kapita__gt=0).count()
     assert data["folds"] == 4
     assert data["model_before"] == {"version": 0, "sha256": pmt.DEFAULT_WEIGHTS.sha256()}
     for key in ("before", "after", "after_in_sample"):
         assert data[key]["households"] == data["sample"]
-        assert set(data[key]) >= {"inclusion_error", "exclusion_error", "included_wrongly", "excluded_wrongly"}
+        assert set(data[key]) >= {
+            "inclusion_error",
+            "exclusion_error",
+            "included_wrongly",
+            "excluded_wrongly",
+        }
 
     first = pmt_calibrate(actor=admin_user, folds=4, activate=True).activated
-    assert first is not None and first.version == 1 and first.is_active
-    assert first.weights == data["weights"] and first.sha256 == data["sha256"]
+    assert first is not None
+    assert first.version == 1
+    assert first.is_active
+    assert first.weights == data["weights"]
+    assert first.sha256 == data["sha256"]
     # the second activation is measured against version 1 and replaces it
     second_report = pmt_calibrate(actor=admin_user, folds=4, activate=True)
     assert second_report.as_dict()["model_before"]["version"] == 1
-    assert list(PmtModel.objects.order_by("version").values_list("version", "is_active")) == [(1, False), (2, True)]
+    assert list(PmtModel.objects.order_by("version").values_list("version", "is_active")) == [
+        (1, False),
+        (2, True),
+    ]
     assert active_model().version == 2
     entries = AuditEntry.objects.filter(action="targeting.model.activate").order_by("id")
     assert [json.loads(e.payload)["before"]["version"] for e in entries] == [0, 1]
@@ -167,7 +185,9 @@ def test_the_commands_print_json_and_refuse_a_user_without_the_capability(
 ):
     call_command("targeting_score", "--json", "--user", admin_user.username)
     result = json.loads(capsys.readouterr().out)
-    assert result["households"] == 372 and result["supplied"] == 372 and result["computed"] == 0
+    assert result["households"] == 372
+    assert result["supplied"] == 372
+    assert result["computed"] == 0
     assert set(result["desil_computed"].values()) == {0}
 
     make_user("u_kab", Role.OPERATOR_DINSOS_KAB, "32.12")
