@@ -1,7 +1,9 @@
 """Web pages of santunan."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from salur.santunan import views
 
 app_name = "santunan"
 
-urlpatterns: list = []
+urlpatterns = [path("", views.index, name="index")]
