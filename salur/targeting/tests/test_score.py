@@ -32,7 +32,7 @@ OTHER_ROLES = [
 ]
 
 
-def _drop_desil_of_every_second_household() -> dict[str, int]:
+def _drop_desil_of_every_second_household() -> dict[str, int | None]:
     """The worked example supplies every desil: take it away from half, return the supplied ones kept."""
     ids = list(Household.objects.order_by("id").values_list("id", flat=True))
     Household.objects.filter(id__in=ids[::2]).update(desil=None, desil_sumber="")
