@@ -1,7 +1,9 @@
 """Web pages of dashboard."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from salur.dashboard import views
 
 app_name = "dashboard"
 
-urlpatterns: list = []
+urlpatterns = [path("", views.index, name="index")]
