@@ -9,7 +9,7 @@ Steps:
    (kecamatan of issue, encoded birth date), the kabupaten, and the blocking keys.
 2. ``exact_pairs``: records that agree on the normalised name, birth date and sex and also on either the first
    twelve digits of the NIK (same kecamatan and birth date, another serial: a re-registration) or the mother's
-   name. These need no model.
+   name, and do not name two different birthplaces. These need no model.
 3. ``splink_pairs``: a Fellegi-Sunter model run by Splink on DuckDB. Blocking rules (the only pairs ever compared):
    birth date + sex + first letter of the name key; first name + sex + birth month (twice, the second on the date
    shifted by one day, so that a date typed one day off always meets); birth date + mother's name; the first
@@ -21,7 +21,7 @@ Steps:
    mother, a village and a birthplace, and the synthetic and real registries both hold siblings with one name),
    and two records born on the same day whose names differ by a substituted letter or more (Rina/Rini,
    Hasan/Husein) are twins, not a duplicate; a clerk's slip drops or swaps letters.
-5. ``household_pairs``: two KK that share at least two persons, or all the persons of one of them.
+5. ``household_pairs``: two KK that share at least two persons (one shared person is a person pair only).
 
 Everything runs as SQL in an in-memory DuckDB; Python never loops over persons.
 """
@@ -55,7 +55,7 @@ PERSON_COLUMNS = {
 DEFAULT_THRESHOLD = 0.9
 # Prior: about one person in a hundred is registered twice (the audits in domain.md section 4 found 21 million
 # duplicate records in a registry of about 100 million at the time).
-DUPLICATE_SHARE = 0.01
+DUPLICATE_SHARE = 0.02
 U_SAMPLE_PAIRS = 2_000_000
 U_SEED = 20240601
 
@@ -176,7 +176,9 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_levels": [
             _null("tempat_l is null or tempat_r is null"),
             _level("tempat_l = tempat_r", "sama", 0.90),
-            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.10},
+            _level("jaro_winkler_similarity(tempat_l, tempat_r) >= 0.88", "mirip", 0.07),
+            # a birthplace is copied from the KTP or left blank; two different places speak against a pair
+            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.03},
         ],
     },
 ]
@@ -211,7 +213,7 @@ REASONS: dict[str, list[str]] = {
         "wilayah lain, NIK dari kecamatan yang sama",
         "wilayah lain",
     ],
-    "tempat_lahir": ["tempat lahir sama", "tempat lahir beda"],
+    "tempat_lahir": ["tempat lahir sama", "tempat lahir mirip", "tempat lahir beda"],
 }
 REASON_ORDER = ("nama", "tanggal_lahir", "nama_ibu", "tempat_lahir", "asal", "jenis_kelamin")
 
@@ -249,7 +251,8 @@ def person_features(persons: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
 
 
 def exact_pairs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Step 2: same normalised name, birth date and sex, and the same NIK prefix or mother's name."""
+    """Step 2: same normalised name, birth date and sex, the same NIK prefix or mother's name, and no two
+    different birthplaces."""
     return con.sql(
         """
         select l.id as id_a, r.id as id_b,
@@ -260,6 +263,7 @@ def exact_pairs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
           on l.nama_norm = r.nama_norm and l.tanggal_lahir = r.tanggal_lahir
          and l.jenis_kelamin = r.jenis_kelamin and l.id < r.id
         where l.nama_norm <> '' and (l.nik12 = r.nik12 or l.ibu_fon = r.ibu_fon)
+          and (l.tempat is null or r.tempat is null or l.tempat = r.tempat)
         """
     ).pl()
 
@@ -396,7 +400,7 @@ def twin_guard(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
 
 
 def household_pairs(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
-    """Step 5: two KK that share at least two persons, or every person of one of them."""
+    """Step 5: two KK that share at least two persons."""
     schema = {
         "household_a": pl.Int64,
         "household_b": pl.Int64,
@@ -420,7 +424,7 @@ def household_pairs(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame
         .agg(shared=pl.len().cast(pl.Int64), skor=pl.col("skor").mean())
         .join(sizes.rename({"household_id": "household_a", "size": "size_a"}), on="household_a")
         .join(sizes.rename({"household_id": "household_b", "size": "size_b"}), on="household_b")
-        .filter((pl.col("shared") >= 2) | (pl.col("shared") >= pl.min_horizontal("size_a", "size_b")))
+        .filter(pl.col("shared") >= 2)
         .with_columns(
             alasan=pl.format(
                 "{} orang sama di kedua KK (KK pertama {} orang, KK kedua {} orang)",
@@ -430,7 +434,7 @@ def household_pairs(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame
             )
         )
     )
-    return grouped.select(list(schema)).cast(schema)  # type: ignore[arg-type]
+    return grouped.select(list(schema)).cast(schema).sort("household_a", "household_b")  # type: ignore[arg-type]
 
 
 def find_duplicates(persons: pl.DataFrame, *, threshold: float = DEFAULT_THRESHOLD) -> DedupResult:

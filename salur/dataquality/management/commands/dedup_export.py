@@ -27,7 +27,7 @@ class Command(SalurCommand):
             )
         except Exception as exc:  # PermissionDenied and the like: exit 2 with the reason
             raise CommandFailed(str(exc)) from exc
-        out: Path = options["out"]
+        out = Path(options["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
         frame.write_csv(out)
         if options["json"]:
