@@ -183,7 +183,7 @@ class ServiceDelivery(models.Model):
 
 
 class MonitoringNote(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="monitoring")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="monitoring_notes")
     tanggal = models.DateField()
     progress = models.CharField("Perkembangan", max_length=500)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

@@ -31,7 +31,7 @@ def cases_visible(actor: Any) -> QuerySet[Case]:
 def case_get(*, actor: Any, pk: int) -> Case | None:
     return (
         cases_visible(actor)
-        .prefetch_related("steps__actor", "assessments", "plan_items", "services", "monitoring")
+        .prefetch_related("steps__actor", "assessments", "plan_items", "services", "monitoring_notes")
         .filter(pk=pk)
         .first()
     )
@@ -53,4 +53,4 @@ def caseloads(actor: Any) -> list[dict[str, Any]]:
         )
         .order_by("-open", "worker__username")
     )
-    return list(rows)
+    return [dict(r) for r in rows]

@@ -216,7 +216,7 @@ _LEAVE_REQUIRES = {
     Stage.ASESMEN: ("assessments", "Isi sedikitnya satu kebutuhan hasil asesmen"),
     Stage.RENCANA: ("plan_items", "Isi sedikitnya satu bentuk dukungan dalam rencana intervensi"),
     Stage.PELAKSANAAN: ("services", "Catat sedikitnya satu layanan atau bantuan yang diberikan"),
-    Stage.MONITORING: ("monitoring", "Catat sedikitnya satu hasil monitoring"),
+    Stage.MONITORING: ("monitoring_notes", "Catat sedikitnya satu hasil monitoring"),
 }
 
 

@@ -18,7 +18,7 @@ from salur.core.web import capability_required
 def index(request: HttpRequest) -> HttpResponse:
     cases = list(selectors.cases_visible(request.user)[:200])
     for c in cases:
-        c.nik_shown = nik_for(request.user, c.member.nik)
+        c.nik_shown = nik_for(request.user, c.member.nik)  # type: ignore[attr-defined]
     return render(
         request, "atensi/index.html", {"cases": cases, "caseloads": selectors.caseloads(request.user)}
     )

@@ -102,7 +102,7 @@ def events_list(request: HttpRequest) -> list[dict[str, Any]]:
             "organiser": e.organiser.kode,
             "kode_wilayah": e.wilayah_id,
             "status": e.status,
-            "recipients": e.n_recipients,
+            "recipients": e.n_recipients,  # type: ignore[attr-defined]
         }
         for e in selectors.events_visible(actor)[:500]
     ]

@@ -90,9 +90,9 @@ def bast_pdf(event: DistributionEvent) -> bytes:
                 str(n),
                 mask_nik(r.member.nik),
                 Paragraph(r.member.nama, small),
-                CLUSTERS.get(r.cluster, r.cluster),
+                CLUSTERS.get(r.cluster, r.cluster),  # type: ignore[attr-defined]
                 Paragraph(goods, small),
-                rupiah(int(r.nilai or 0)),
+                rupiah(int(r.nilai or 0)),  # type: ignore[attr-defined]
                 _mark(r),
             ]
         )

@@ -287,8 +287,8 @@ def event_recap(event: DistributionEvent) -> Recap:
         v=Sum(F("qty") * F("unit_price")),
         vr=Sum(F("qty") * F("unit_price"), filter=Q(recipient__handover__received=True)),
     )
-    cluster_rows = {
-        r["cluster"]: r
+    cluster_counts: dict[str, int] = {
+        r["cluster"]: int(r["n"])
         for r in base.annotate(cluster=cluster_expression(event.tanggal))
         .values("cluster")
         .annotate(n=Count("id"))
@@ -305,7 +305,7 @@ def event_recap(event: DistributionEvent) -> Recap:
         {
             "cluster": c,
             "label": label,
-            "n": cluster_rows.get(c, {}).get("n", 0),
+            "n": cluster_counts.get(c, 0),
             "value": cluster_values.get(c, 0),
         }
         for c, label in CLUSTERS.items()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -54,7 +54,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recap = selectors.event_recap(event)
     recipients = list(selectors.event_recipients(event))
     for r in recipients:
-        r.nik_shown = nik_for(request.user, r.member.nik)
+        r.nik_shown = nik_for(request.user, r.member.nik)  # type: ignore[attr-defined]
     return render(
         request,
         "distribution/event_detail.html",
@@ -95,7 +95,7 @@ def event_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @capability_required("distribution.view")
 @require_GET
-def event_bast(request: HttpRequest, pk: int) -> FileResponse:
+def event_bast(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     if event.status == EventStatus.DRAFT:
         raise Http404("BAST tersedia setelah barang dikeluarkan")
@@ -107,9 +107,9 @@ def event_bast(request: HttpRequest, pk: int) -> FileResponse:
         object_id=event.pk,
         detail={"sha256": digest},
     )
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=path.name, content_type="application/pdf"
-    )
+    response = HttpResponse(path.read_bytes(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
+    return response
 
 
 @login_required
@@ -119,7 +119,7 @@ def handover_page(request: HttpRequest, pk: int) -> HttpResponse:
     event = _event_or_404(request, pk)
     recipients = list(selectors.event_recipients(event))
     for r in recipients:
-        r.nik_shown = nik_for(request.user, r.member.nik)
+        r.nik_shown = nik_for(request.user, r.member.nik)  # type: ignore[attr-defined]
     return render(request, "distribution/handover.html", {"event": event, "recipients": recipients})
 
 
@@ -178,7 +178,8 @@ def warehouse_receive(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(
-                request, f"{form.fields[field].label if field in form.fields else field}: {' '.join(errors)}"
+                request,
+                f"{form.fields[field].label if field in form.fields else field}: {' '.join(str(e) for e in errors)}",
             )
         return redirect("distribution:warehouse_detail", pk=pk)
     d = form.cleaned_data

@@ -53,7 +53,7 @@ def visit_report(*, actor: Any, start: dt.date, end: dt.date, kode_wilayah: str 
     cycles = [
         c
         for c in Cycle.objects.select_related("program").order_by("program__code", "period")
-        if (r := _period_range(c.period)) and r[0] <= end and r[1] >= start
+        if (rng := _period_range(c.period)) and rng[0] <= end and rng[1] >= start
     ]
     region = Q(kode_wilayah__startswith=kode_wilayah) if kode_wilayah else Q()
     for cycle in cycles:

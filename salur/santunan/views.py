@@ -18,7 +18,7 @@ from salur.santunan import selectors
 def index(request: HttpRequest) -> HttpResponse:
     claims = list(selectors.claims_visible(request.user)[:200])
     for c in claims:
-        c.nik_shown = nik_for(request.user, c.victim.member.nik)
+        c.nik_shown = nik_for(request.user, c.victim.member.nik)  # type: ignore[attr-defined]
     return render(
         request,
         "santunan/index.html",

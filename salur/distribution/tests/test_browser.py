@@ -14,7 +14,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_field_worker_records_a_handover_offline_and_it_syncs_once(
-    live_server, regions, make_user, tmp_path  # noqa: F811
+    live_server,
+    regions,  # noqa: F811
+    make_user,
+    tmp_path,
 ):
     from playwright.sync_api import expect
 
@@ -82,7 +85,7 @@ def test_a_field_worker_records_a_handover_offline_and_it_syncs_once(
         row = page.locator(f'tr[data-recipient="{first.pk}"]')
         context.set_offline(True)
         row.get_by_label("Cap jempol").check()
-        row.get_by_role("button", name="Diterima").click()
+        row.get_by_role("button", name="Diterima", exact=True).click()
         expect(row.locator(".state")).to_have_text("menunggu kirim")
         expect(page.get_by_test_id("queue-count")).to_have_text("1")
         expect(page.get_by_test_id("sync-result")).to_contain_text("tidak ada sinyal")

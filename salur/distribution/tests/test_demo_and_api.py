@@ -93,7 +93,7 @@ def test_a_replayed_sync_answers_with_the_first_record_and_writes_nothing(issued
     )
     assert other_key.status_code == 409
     handover = Handover.objects.get()
-    assert (float(handover.latitude), handover.photo.name.endswith(".png")) == (-5.1131, True)
+    assert (str(handover.latitude), handover.photo.name.endswith(".png")) == ("-5.113100", True)
 
 
 def test_a_pendamping_of_another_region_cannot_sync_a_handover(issued_event, make_user):

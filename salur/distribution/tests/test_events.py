@@ -213,7 +213,7 @@ def test_a_recap_that_adds_up_raises_no_recap_flag(programs, stocked, handayani,
         code="ATENSI-2024-04",
         program=program,
         period="2024-04",
-        program_version=program.current_version(),
+        program_version=program.versions.get(),
         created_by=handayani,
         snapshot_sha256="0" * 64,
     )
