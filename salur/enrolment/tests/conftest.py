@@ -27,6 +27,12 @@ SK_DATE = dt.date.today() - dt.timedelta(days=1)
 VISIT = dt.date.today() - dt.timedelta(days=5)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Users here are made by the dozen on a shared machine; the production hasher's cost is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class World:
     households: list[Any]  # Indramayu households, the first ones in `desa`
