@@ -476,3 +476,41 @@ def test_the_queue_shows_each_role_its_own_work(world):
     assert [(r.program, r.count) for r in selectors.queue_counts(actor=w.verif)["decide"]] == [("PKH", 1)]
     assert Decision.objects.count() == 0
     assert EnrolmentStep.TERVERIFIKASI == "terverifikasi"
+
+
+# --- the demo step ---------------------------------------------------------------------------------------------
+
+
+def test_the_demo_step_runs_every_step_once_and_is_idempotent(run_import, make_user, tmp_path):
+    from django.db.models import Count
+
+    from salur.enrolment import demo
+    from salur.registry.batch.synth import synth_registry
+    from salur.registry.models import Household
+
+    # Kota Metro has 22 kelurahan: 300 synthetic households put more than six in the fullest one
+    synth_registry(households=300, seed=7, out_dir=tmp_path, wilayah=["18.72"])
+    run_import(tmp_path / "keluarga.csv", tmp_path / "anggota.csv")
+    desa = (
+        Household.objects.values("wilayah_id").annotate(n=Count("id")).order_by("-n", "wilayah_id").first()
+    )["wilayah_id"]
+    users = {
+        "desa_batang": make_user("desa_batang", "operator_desa", desa),
+        "dinsos_batang": make_user("dinsos_batang", "operator_dinsos_kab", desa[:4]),
+        "verifikator_pusat": make_user("verifikator_pusat", "verifikator"),
+        "demo_admin": make_user("demo_admin", "admin_pusat"),
+    }
+    lines: list[str] = []
+    demo.run(users, lines.append)
+    counts = dict(Enrolment.objects.values_list("status").annotate(n=Count("id")).order_by())
+    steps = dict(Enrolment.objects.values_list("step").annotate(n=Count("id")).order_by())
+    assert counts == {"aktif": 3, "keluar": 1, "calon": 2}
+    assert steps == {"ditetapkan": 4, "tidak_layak": 1, "diusulkan": 1}
+    assert Enrolment.objects.get(status="keluar").exit_reason == "mandiri"
+    assert StatusChange.objects.filter(state="menunggu", kind="tangguhkan").count() == 1
+    assert Decision.objects.get().count == 4
+    before = snapshot()
+    demo.run(users, lines.append)
+    assert snapshot() == before
+    assert "dipakai ulang" in lines[-1]
+    assert audit_verify().ok

@@ -1,0 +1,83 @@
+"""`salur demo` step: PKH enrolment in the demo desa of Kab. Batang, through every step and by the right people.
+
+desa_batang proposes six households; dinsos_batang verifies five (four layak, one tidak layak) and leaves one
+waiting; verifikator_pusat fixes the four by an SK; one household leaves the program (mandiri: requested by
+dinsos_batang, confirmed by demo_admin) and a suspension of another waits for confirmation. Safe to run again:
+when the demo SK exists nothing is done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+SK_NUMBER = "DEMO/SK-PKH/33.25/1"
+REASONS = [
+    "Ibu hamil; suami buruh harian lepas",
+    "Dua anak usia sekolah; penghasilan tidak tetap",
+    "Lansia 72 tahun dalam keluarga; hasil musdes",
+    "Anak usia dini; rumah berlantai tanah",
+    "Diusulkan musdes; kepala keluarga sakit menahun",
+    "Keluarga baru pindah; perlu dicek",
+]
+
+
+def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
+    from salur.enrolment import services
+    from salur.enrolment.models import Decision
+    from salur.programs.models import Program
+    from salur.programs.services import catalogue_load_defaults
+    from salur.registry.models import Household
+
+    if Decision.objects.filter(sk_number=SK_NUMBER).exists():
+        log(f"Kepesertaan demo (SK {SK_NUMBER}) sudah ada; dipakai ulang.")
+        return
+    desa_op, dinsos, pusat, admin = (
+        users.get(name) for name in ("desa_batang", "dinsos_batang", "verifikator_pusat", "demo_admin")
+    )
+    if not all((desa_op, dinsos, pusat, admin)) or not desa_op.scope_prefix:
+        log("Kepesertaan demo dilewati: pengguna demo desa_batang/dinsos_batang/verifikator_pusat tidak lengkap.")
+        return
+    catalogue_load_defaults()
+    pkh = Program.objects.get(code="PKH")
+    desa = desa_op.scope_prefix
+    households = list(Household.objects.filter(wilayah_id=desa).order_by("no_kk")[: len(REASONS)])
+    if len(households) < len(REASONS):
+        log(f"Kepesertaan demo dilewati: desa {desa} hanya punya {len(households)} keluarga.")
+        return
+    today = timezone.localdate()
+    with transaction.atomic():
+        enrolments = [
+            services.enrolment_propose(actor=desa_op, household=h, program=pkh, reason=reason)
+            for h, reason in zip(households, REASONS, strict=True)
+        ]
+        for i, enrolment in enumerate(enrolments[:5]):
+            services.enrolment_verify(
+                actor=dinsos,
+                enrolment=enrolment,
+                result="tidak_layak" if i == 4 else "layak",
+                visit_date=today - dt.timedelta(days=3),
+                officer="TKSK Kecamatan (demo)",
+                notes="Memiliki sepeda motor dan usaha toko" if i == 4 else "Kondisi sesuai usulan",
+            )
+        decision = services.enrolment_decide(
+            actor=pusat, program=pkh, sk_number=SK_NUMBER, sk_date=today, wilayah=desa, expected_count=4
+        )
+        leaving = services.enrolment_exit(
+            actor=dinsos,
+            enrolment=enrolments[0],
+            reason="mandiri",
+            note="Keluarga menyatakan diri mampu (surat pernyataan graduasi mandiri)",
+        )
+        services.status_change_confirm(actor=admin, change=leaving, note="Surat pernyataan diperiksa")
+        services.enrolment_suspend(
+            actor=dinsos, enrolment=enrolments[1], note="Tidak hadir pertemuan kelompok tiga bulan berturut-turut"
+        )
+    log(
+        f"Kepesertaan demo PKH di desa {desa}: 6 usulan, 5 verifikasi, SK {decision.sk_number} "
+        f"({decision.count} keluarga), 1 keluar (mandiri), 1 penangguhan menunggu konfirmasi."
+    )
