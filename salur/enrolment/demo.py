@@ -40,7 +40,9 @@ def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
         users.get(name) for name in ("desa_batang", "dinsos_batang", "verifikator_pusat", "demo_admin")
     )
     if not all((desa_op, dinsos, pusat, admin)) or not desa_op.scope_prefix:
-        log("Kepesertaan demo dilewati: pengguna demo desa_batang/dinsos_batang/verifikator_pusat tidak lengkap.")
+        log(
+            "Kepesertaan demo dilewati: pengguna demo desa_batang/dinsos_batang/verifikator_pusat tidak lengkap."
+        )
         return
     catalogue_load_defaults()
     pkh = Program.objects.get(code="PKH")
@@ -75,7 +77,9 @@ def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
         )
         services.status_change_confirm(actor=admin, change=leaving, note="Surat pernyataan diperiksa")
         services.enrolment_suspend(
-            actor=dinsos, enrolment=enrolments[1], note="Tidak hadir pertemuan kelompok tiga bulan berturut-turut"
+            actor=dinsos,
+            enrolment=enrolments[1],
+            note="Tidak hadir pertemuan kelompok tiga bulan berturut-turut",
         )
     log(
         f"Kepesertaan demo PKH di desa {desa}: 6 usulan, 5 verifikasi, SK {decision.sk_number} "

@@ -29,12 +29,12 @@ def log_in(browser: Browser, base_url: str, username: str, next_path: str) -> Pa
     return page
 
 
+@pytest.mark.usefixtures("regions")
 def test_a_household_is_proposed_verified_and_decided_by_three_different_people(
     live_server,
-    regions,
     golden_registry,
     make_user,
-    tmp_path,  # noqa: F811 (the fixture)
+    tmp_path,
 ):
     import datetime as dt
 
