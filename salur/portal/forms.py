@@ -8,7 +8,7 @@ from django import forms
 
 from salur.grievances.models import Category, Relation, SanggahReason
 from salur.grievances.services import ATTACHMENT_MAX_BYTES, TEXT_MAX
-from salur.portal.selectors import region_choices
+from salur.portal.selectors import region_choices, region_options_html
 
 
 class NoEchoInput(forms.TextInput):
@@ -31,27 +31,26 @@ class RegionPickMixin(forms.Form):
     def add_region_fields(self, data: Any) -> None:
         parent: str | None = None
         chosen: dict[str, str] = {}
+        self.region_levels: list[dict[str, Any]] = []
         for name, label in LEVELS:
-            choices = region_choices(parent) if (parent or name == "prov") else []
-            field = forms.ChoiceField(
-                label=label,
-                choices=[("", f"— pilih {label.lower()} —"), *choices],
-                required=False,
-            )
-            field.widget.attrs["data-autosubmit"] = "1"
-            self.fields[name] = field
-            value = (data or {}).get(name, "") if data is not None else ""
-            if value and value in {c for c, _ in choices}:
+            has_list = name == "prov" or parent is not None
+            choices = region_choices(parent) if has_list else []
+            value = str((data or {}).get(name, "") or "")
+            valid = bool(value) and any(code == value for code, _ in choices)
+            if valid:
                 chosen[name] = value
-                parent = value
-            else:
-                break
-        for name, label in LEVELS:
-            if name not in self.fields:
-                self.fields[name] = forms.ChoiceField(
-                    label=label, choices=[("", f"— pilih {label.lower()} —")], required=False
-                )
-                self.fields[name].widget.attrs["data-autosubmit"] = "1"
+            self.region_levels.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "choices": choices,
+                    "options": region_options_html(parent, value if valid else "") if has_list else "",
+                    "selected": value if valid else "",
+                }
+            )
+            # The lists are rendered by the page itself (fast); the fields carry errors and cleaned values.
+            self.fields[name] = forms.CharField(label=label, required=False, max_length=10)
+            parent = value if valid else None
         self.chosen_regions = chosen
 
     def clean_region(self) -> str:

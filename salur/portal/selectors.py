@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
 from django.core import signing
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from salur.core.access import mask_name
 from salur.cycles.models import Entitlement
 from salur.regions.models import Level, Region, undotted
-from salur.registry.models import Member
+from salur.registry.models import Household, Member
 
 RESULT_CAP = 10
 NAME_MIN_LETTERS = 3
@@ -65,7 +68,7 @@ NIK_RE = re.compile(r"^\d{16}$")
 
 def clean_name(nama: str) -> str:
     name = " ".join((nama or "").split())
-    if sum(ch.isalpha() for ch in name) < NAME_MIN_LETTERS:
+    if sum(ch.isalpha() for ch in name) < 2:
         raise LookupRefused(f"Tulis paling sedikit {NAME_MIN_LETTERS} huruf nama")
     if len(name) > 100:
         raise LookupRefused("Nama terlalu panjang")
@@ -84,17 +87,31 @@ def lookup_by_nik(*, nik: str) -> LookupResult:
 
 def lookup_by_name(*, kode_desa: str, nama: str) -> LookupResult:
     code = undotted(kode_desa or "")
-    if len(code) != 10 or not Region.objects.filter(kode=code, level=Level.DESA_KELURAHAN).exists():
+    if len(code) != 10 or code not in {c for c, _ in region_choices(code[:6])}:
         raise LookupRefused("Pilih provinsi, kabupaten/kota, kecamatan dan desa/kelurahan")
     name = clean_name(nama)
-    members = list(
-        Member.objects.filter(household__wilayah_id=code, nama__icontains=name)
+    # Two indexed steps (the desa's households, then their members) rather than one join: the join's plan
+    # depends on table statistics, and with stale ones (right after a large import) PostgreSQL scans every member.
+    household_ids = list(Household.objects.filter(wilayah_id=code).order_by().values_list("id", flat=True))
+    if not household_ids:
+        return LookupResult(rows=[])
+    desa = dict(region_choices(code[:6]))[code]
+    members = [
+        {**m, "household__wilayah__nama": desa}
+        for m in Member.objects.filter(household_id__in=household_ids, **_name_match(name))
         .order_by("nama", "id")
-        .values("household_id", "nama", "household__wilayah__nama")[: RESULT_CAP + 1]
-    )
+        .values("household_id", "nama")[: RESULT_CAP + 1]
+    ]
     if len(members) > RESULT_CAP:
         return LookupResult(rows=[], too_many=True)
     return _result(members)
+
+
+def _name_match(name: str) -> dict[str, str]:
+    """Part of the name from three letters on; a shorter name (there are people called "Ai") only as a whole."""
+    if sum(ch.isalpha() for ch in name) < NAME_MIN_LETTERS:
+        return {"nama__iexact": name}
+    return {"nama__icontains": name}
 
 
 def sanggah_token(household_id: int) -> str:
@@ -103,8 +120,6 @@ def sanggah_token(household_id: int) -> str:
 
 def household_for_sanggah_token(token: str) -> Any:
     """The household a fresh lookup result pointed at, or None (expired or forged token)."""
-    from salur.registry.models import Household
-
     try:
         household_id = signing.loads(token or "", salt=SANGGAH_TOKEN_SALT, max_age=SANGGAH_TOKEN_MAX_AGE)
     except signing.BadSignature:
@@ -181,6 +196,27 @@ def _last_paid(household_ids: list[int]) -> dict[int, dict[str, Any]]:
     return dict(last_paid_by_household(household_ids))
 
 
+@lru_cache(maxsize=4096)
 def region_choices(parent: str | None) -> list[tuple[str, str]]:
+    """Children of a region, by name (the pickers). The region tree is reference data that changes only with
+    `salur setup` (a new Kemendagri list): kept in memory per process, a few thousand small lists at most."""
     qs = Region.objects.filter(level=Level.PROVINSI) if not parent else Region.objects.filter(induk_id=parent)
     return list(qs.order_by("nama").values_list("kode", "nama"))
+
+
+@lru_cache(maxsize=4096)
+def _escaped_choices(parent: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(escape(k)), str(escape(n))) for k, n in region_choices(parent))
+
+
+def region_options_html(parent: str | None, selected: str) -> SafeString:
+    """The <option> list of a region picker, built in Python: the page renders four lists of up to a few hundred
+    entries on every lookup, and a template loop over them costs more than the lookup itself."""
+    return mark_safe(  # noqa: S308 (every value escaped above)
+        "".join(
+            f'<option value="{k}" selected>{n}</option>'
+            if k == selected
+            else f'<option value="{k}">{n}</option>'
+            for k, n in _escaped_choices(parent)
+        )
+    )

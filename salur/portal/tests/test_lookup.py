@@ -53,7 +53,11 @@ def test_registered_people_without_a_program_are_told_so(client, village):
 
 def test_a_query_must_be_specific(village):
     with pytest.raises(LookupRefused):
-        lookup_by_name(kode_desa=DESA_BATANG, nama="si")  # two letters
+        lookup_by_name(kode_desa=DESA_BATANG, nama="s")  # one letter
+    # two letters match only a whole name (people called "Ai" exist), never a part of one
+    assert lookup_by_name(kode_desa=DESA_BATANG, nama="si").rows == []
+    make_household(DESA_BATANG, ["Ai"])
+    assert [r.masked_name for r in lookup_by_name(kode_desa=DESA_BATANG, nama="ai").rows] == ["A***"]
     with pytest.raises(LookupRefused):
         lookup_by_name(kode_desa="3325", nama="siti")  # a kabupaten, not a desa
     with pytest.raises(LookupRefused):
