@@ -32,7 +32,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-from salur.core.errors import NotFound, PermissionDenied  # noqa: E402
+from salur.core.errors import NotFound, PermissionDenied, SalurError  # noqa: E402
 from salur.registry.api import router as registry_router  # noqa: E402
 
 
@@ -40,6 +40,12 @@ from salur.registry.api import router as registry_router  # noqa: E402
 def permission_denied(request, exc):
     """A role or region refusal from any service: 403 with the reason, nothing changed."""
     return api.create_response(request, {"detail": str(exc)}, status=403)
+
+
+@api.exception_handler(SalurError)
+def refused(request, exc):
+    """A request a service refused by its rules (not approved, over budget, bad period...): 400 with the reason."""
+    return api.create_response(request, {"detail": str(exc)}, status=400)
 
 
 @api.exception_handler(NotFound)

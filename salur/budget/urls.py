@@ -1,7 +1,9 @@
-"""Web pages of budget."""
+"""Web page of the budget (anggaran)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from salur.budget import views
 
 app_name = "budget"
 
-urlpatterns: list = []
+urlpatterns = [path("", views.budget_index, name="index")]

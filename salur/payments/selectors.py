@@ -83,37 +83,6 @@ def reconciliation(cycle: Cycle, *, actor: Any = None) -> dict[str, Any]:
     }
 
 
-def cycle_report(cycle: Cycle, *, actor: Any = None, level: str = "kabupaten") -> pl.DataFrame:
-    """KPM and rupiah of a cycle's eligible entitlements by provinsi, kabupaten/kota (or provinsi only) and
-    channel, with the names of the regions, largest first within the province."""
-    width = 2 if level == "provinsi" else 4
-    scope = _scope_sql(actor, "e.kode_wilayah")
-    frame = read_frame(
-        f"SELECT SUBSTR(e.kode_wilayah, 1, {width}) AS kode, e.channel AS saluran, COUNT(*) AS kpm,"
-        " SUM(e.nominal) AS rupiah FROM cycles_entitlement e"
-        f" WHERE e.cycle_id = {int(cycle.pk)} AND e.eligible{scope}"
-        f" GROUP BY SUBSTR(e.kode_wilayah, 1, {width}), e.channel",
-        all_text=True,
-    )
-    if frame.height == 0:
-        return pl.DataFrame(
-            schema={
-                "kode": pl.Utf8,
-                "wilayah": pl.Utf8,
-                "saluran": pl.Utf8,
-                "kpm": pl.Int64,
-                "rupiah": pl.Int64,
-            }
-        )
-    names = read_frame(f"SELECT kode, nama FROM regions_region WHERE LENGTH(kode) = {width}", all_text=True)
-    return (
-        frame.with_columns(pl.col("kpm").cast(pl.Int64), pl.col("rupiah").cast(pl.Int64))
-        .join(names.rename({"nama": "wilayah"}), on="kode", how="left")
-        .select("kode", pl.col("wilayah").fill_null(""), "saluran", "kpm", "rupiah")
-        .sort("kode", "saluran")
-    )
-
-
 def last_paid_by_household(household_ids: list[int]) -> dict[int, dict[str, Any]]:
     """The most recent DIBAYAR payment of each household (any program): program, period, status, tanggal."""
     ids = [int(i) for i in household_ids][:1000]

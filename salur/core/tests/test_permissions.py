@@ -96,12 +96,12 @@ class Ctx:
 class Endpoint:
     name: str
     method: str
-    path: Callable[[Ctx], str]
+    path: Callable[[Any], str]  # of the matrix's context (Ctx here; other apps bring their own)
     # Which users may: a function of the user -> True (allowed) / False (denied).
     allowed: Callable[[Any], bool]
     ok: tuple[int, ...] = (200,)
     denied: tuple[int, ...] = (403, 404)
-    data: Callable[[Ctx], Any] | None = None
+    data: Callable[[Any], Any] | None = None
     json_body: bool = False
     writes: bool = False
     check: Callable[[Any, Any, bool], None] | None = None  # extra assertion on (user, response, allowed)

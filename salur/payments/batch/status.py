@@ -104,11 +104,10 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
     )
     frame = rows.join(found, on="line", how="left").sort("line")
     known = frame.filter(pl.col("payment_id").is_not_null())
-    sig_ok = pl.Series("sig_ok", [], dtype=pl.Boolean)
     if known.height:
         recomputed = sign_frame(known.select(*SIGNED_FIELDS[:9], pl.col("nominal").cast(pl.Utf8)))
-        sig_ok = known.select("line").with_columns((recomputed == known["signature"]).alias("sig_ok"))
-        frame = frame.join(sig_ok, on="line", how="left")
+        checked = known.select("line").with_columns((recomputed == known["signature"]).alias("sig_ok"))
+        frame = frame.join(checked, on="line", how="left")
     else:
         frame = frame.with_columns(pl.lit(None, dtype=pl.Boolean).alias("sig_ok"))
     paid = pl.col("nominal_dibayar").cast(pl.Int64, strict=False)
