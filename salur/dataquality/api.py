@@ -3,7 +3,7 @@ the web pages)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -53,7 +53,7 @@ def _forbid(request: HttpRequest, capability: str) -> None:
         raise HttpError(403, "Peran Anda tidak berwenang")
 
 
-def _pair_out(request: HttpRequest, p) -> PairOut:  # type: ignore[no-untyped-def]
+def _pair_out(request: HttpRequest, p: Any) -> PairOut:
     return PairOut(
         id=p.pk,
         jenis=p.kind,

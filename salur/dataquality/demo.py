@@ -60,7 +60,7 @@ def _write_lists(people: pl.DataFrame, out: Path) -> dict[str, Path]:
             frame = pl.concat(
                 [
                     frame.with_columns(kode_wilayah=pl.lit("")),
-                    extra.cast(frame.schema | {"kode_wilayah": pl.String}),
+                    extra.cast(dict(frame.schema) | {"kode_wilayah": pl.String()}),  # type: ignore[arg-type]
                 ],
                 how="diagonal_relaxed",
             )

@@ -17,7 +17,7 @@ class PairDecisionForm(forms.Form):
     catatan = forms.CharField(label="Catatan", max_length=300, required=False)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("keputusan") == "gabung" and data.get("simpan") not in ("a", "b"):
             self.add_error("simpan", "Pilih data yang dipertahankan")
         return data

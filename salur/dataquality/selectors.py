@@ -125,7 +125,12 @@ def pairs_export_frame(*, actor: Any, status: str = "baru") -> Any:
     from salur.core.access import nik_for
 
     rows = [
-        (nik_for(actor, p.member_a.nik), nik_for(actor, p.member_b.nik), p.skor, p.alasan)
+        (
+            nik_for(actor, p.member_a.nik if p.member_a else ""),
+            nik_for(actor, p.member_b.nik if p.member_b else ""),
+            p.skor,
+            p.alasan,
+        )
         for p in pair_list(actor=actor, status=status, kind="orang")
         .order_by("-skor", "id")
         .iterator(chunk_size=5000)

@@ -336,7 +336,7 @@ def persons_read() -> pl.DataFrame:
     from salur.core.bulk import read_frame
     from salur.dataquality.batch.dedup import PERSON_COLUMNS
 
-    return read_frame(PERSONS_SQL, schema={k: v() for k, v in PERSON_COLUMNS.items()})  # type: ignore[misc]
+    return read_frame(PERSONS_SQL, schema={k: v() for k, v in PERSON_COLUMNS.items()})
 
 
 def _fingerprints(persons: pl.DataFrame) -> pl.DataFrame:
@@ -537,7 +537,7 @@ def pair_decide(*, actor: Any, pair_id: int, merge: bool, keep: str = "a", note:
             loser_h = pair.household_b_id if keep == "a" else pair.household_a_id
             keeper_h = pair.household_a_id if keep == "a" else pair.household_b_id
             taken = (
-                MergeRecord.objects.filter(member_id=loser_m).exists()
+                MergeRecord.objects.filter(member__pk=loser_m or 0).exists()
                 if person
                 else MergeRecord.objects.filter(household_id=loser_h).exists()
             )

@@ -174,7 +174,7 @@ def pair_detail(request: HttpRequest, pair_id: int) -> HttpResponse:
                 return redirect("dataquality:pair_queue")
     if pair.kind == PairKind.PERSON:
         a, b = _member_side(pair.member_a, request.user), _member_side(pair.member_b, request.user)
-        fields = COMPARED
+        fields: tuple[tuple[str, str], ...] = COMPARED
     else:
         a, b = (
             _household_side(pair.household_a, request.user),
@@ -246,7 +246,12 @@ def member_merged(request: HttpRequest, member_id: int) -> HttpResponse:
         raise Http404(str(exc)) from exc
     items = []
     for m in merges:
-        keys = [m.member.nik] if m.member else list(m.household.members.values_list("nik", flat=True))
+        if m.member is not None:
+            keys = [m.member.nik]
+        elif m.household is not None:
+            keys = list(m.household.members.values_list("nik", flat=True))
+        else:
+            keys = []
         changes = RegistryChange.objects.filter(entity="member", key__in=keys).order_by("-at")[:100]
         items.append({"merge": m, "niks": [nik_for(request.user, k) for k in keys], "changes": changes})
     return render(request, "dataquality/member_merged.html", {"items": items, "member_id": member_id})

@@ -345,7 +345,7 @@ def _reason_expr() -> pl.Expr:
         texts = REASONS[name]
         # Splink numbers levels from the last (ELSE = 0) upwards; null is -1.
         gamma = pl.col(f"gamma_{name}")
-        expr = pl.when(gamma == -1).then(pl.lit(None, dtype=pl.String))
+        expr: Any = pl.when(gamma == -1).then(pl.lit(None, dtype=pl.String))
         for i, _level in enumerate(levels):
             expr = expr.when(gamma == len(levels) - 1 - i).then(pl.lit(texts[i]))
         parts.append(expr.otherwise(pl.lit(None, dtype=pl.String)))
@@ -482,9 +482,7 @@ def find_duplicates(persons: pl.DataFrame, *, threshold: float = DEFAULT_THRESHO
         "alasan",
         metode=pl.lit("pasti"),
     )
-    pairs = pl.concat([exact, scored.join(exact, on=["id_a", "id_b"], how="anti")]).cast(
-        empty_pairs.schema  # type: ignore[arg-type]
-    )
+    pairs = pl.concat([exact, scored.join(exact, on=["id_a", "id_b"], how="anti")]).cast(empty_pairs.schema)
     pairs = twin_guard(pairs, features).sort("id_a", "id_b")
     households = household_pairs(pairs, features)
     timings["finish"] = time.perf_counter() - t0

@@ -34,4 +34,4 @@ def person(
 
 
 def frame(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=PERSON_COLUMNS)  # type: ignore[arg-type]
+    return pl.DataFrame(rows, schema=PERSON_COLUMNS)

@@ -72,7 +72,7 @@ def test_a_dismissed_pair_stays_dismissed_until_a_record_changes(deduped, admin_
     pair.refresh_from_db()
     assert pair.status == "ditolak"
     # the registry changes one of the two records: the pair is reviewed again
-    Member.objects.filter(pk=pair.member_b_id).update(tempat_lahir="Tempat Baru")
+    Member.objects.filter(pk=pair.member_b.pk).update(tempat_lahir="Tempat Baru")
     dedup_run(actor=admin_user)
     pair.refresh_from_db()
     assert pair.status == "baru"
