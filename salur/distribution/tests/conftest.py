@@ -73,3 +73,12 @@ def people(db):
         person(3, born=dt.date(2008, 3, 3)),  # 16: anak
         person(4, born=dt.date(1981, 4, 4)),
     ]
+
+
+@pytest.fixture
+def regions_loaded(transactional_db, django_db_blocker) -> None:
+    """The region tree again for transactional tests: an earlier live-server test's flush empties it."""
+    from salur.regions.services import regions_load
+
+    with django_db_blocker.unblock():
+        regions_load()

@@ -138,7 +138,7 @@ def test_a_sentra_cannot_move_stock_of_a_warehouse_outside_its_service_area(stoc
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_issues_cannot_both_take_the_last_units(stocked, handayani, catalogue):
+def test_two_concurrent_issues_cannot_both_take_the_last_units(regions_loaded, stocked, handayani, catalogue):
     """Two transactions each take 60 of 100 packages at the same moment: exactly one succeeds."""
     item = catalogue["paket-sembako"]
     barrier = threading.Barrier(2)
