@@ -27,8 +27,13 @@ COLUMNS = {
 }
 
 
+def thousands(n: int) -> str:
+    """281727 -> '281.727' (Indonesian thousands separator)."""
+    return f"{int(n):,}".replace(",", ".")
+
+
 def rupiah(n: int) -> str:
-    return "Rp" + f"{int(n):,}".replace(",", ".")
+    return "Rp" + thousands(n)
 
 
 def period_label(period: str) -> str:
