@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
+import polars as pl
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +17,7 @@ from salur.core.errors import NotFound, PermissionDenied, SalurError
 from salur.cycles.batch import pipeline
 from salur.cycles.models import ApprovalTier, Cycle, CycleStatus
 from salur.programs.batch import entitlements as e
-from salur.programs.catalogue import config_from_dict
+from salur.programs.catalogue import KIND_SANTUNAN, config_from_dict
 from salur.programs.models import Program
 
 
@@ -40,19 +42,25 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
     version = prog.current_version()
     if version is None:
         raise SalurError(f"Program {prog.code} belum punya versi aturan")
-    try:
-        config = config_from_dict(version.config)
-    except (TypeError, ValueError) as exc:
-        raise SalurError(str(exc)) from exc
+    santunan = version.config.get("kind") == KIND_SANTUNAN
+    config: Any = None
+    if not santunan:
+        try:
+            config = config_from_dict(version.config)
+        except (TypeError, ValueError) as exc:
+            raise SalurError(str(exc)) from exc
     code = f"{prog.code}-{parsed.code}"
     refused = CycleExists(f"Siklus {code} sudah ada; satu program hanya punya satu siklus per periode")
     if Cycle.objects.filter(code=code).exists():
         raise refused
     try:
         with transaction.atomic():
-            cycle = _create(
-                actor=actor, program=prog, version=version, config=config, period=parsed, code=code
-            )
+            if santunan:
+                cycle = _create_santunan(actor=actor, program=prog, version=version, period=parsed, code=code)
+            else:
+                cycle = _create(
+                    actor=actor, program=prog, version=version, config=config, period=parsed, code=code
+                )
     except IntegrityError as exc:
         # A concurrent call created the same cycle (or entitlements of the same period) first.
         pipeline.snapshot_discard_pending()
@@ -120,6 +128,76 @@ def _create(
             "members": int(inputs.members.height),
             "entitlements": written,
             "components": components,
+        },
+    )
+    return cycle
+
+
+def _create_santunan(*, actor: Any, program: Program, version: Any, period: e.Period, code: str) -> Cycle:
+    """A SANTUNAN cash cycle: the approved, not yet paid claims (salur/santunan), one payment per heir's household
+    (claims of one household are added up). The claims are marked as paid through this cycle in the same
+    transaction, so no later cycle takes them again."""
+    from salur.santunan.selectors import payable_claims
+    from salur.santunan.services import claims_mark_paid
+
+    claims = payable_claims()
+    if claims.height == 0:
+        raise SalurError("Tidak ada klaim santunan yang disetujui dan belum dibayar")
+    has_account = (pl.col("bank").fill_null("") != "") & (pl.col("no_rekening").fill_null("") != "")
+    decisions = (
+        claims.sort("claim_id")
+        .group_by("household_id", maintain_order=True)
+        .agg(
+            pl.col("nik_penerima").first(),
+            pl.col("nama_penerima").first(),
+            pl.col("kode_wilayah").first(),
+            pl.col("bank").first().fill_null(""),
+            pl.col("no_rekening").first().fill_null(""),
+            pl.col("nominal").sum().cast(pl.Int64),
+        )
+        .with_columns(
+            pl.lit(True).alias("eligible"),
+            pl.lit([], dtype=pl.List(pl.Utf8)).alias("reasons"),
+            pl.when(has_account).then(pl.col("bank")).otherwise(pl.lit("POS")).alias("channel"),
+        )
+        .with_columns(
+            pl.when(pl.col("channel") == "POS").then(pl.lit("")).otherwise(pl.col("bank")).alias("bank"),
+            pl.when(pl.col("channel") == "POS")
+            .then(pl.lit(""))
+            .otherwise(pl.col("no_rekening"))
+            .alias("no_rekening"),
+        )
+    )
+    digest = hashlib.sha256(claims.sort("claim_id").write_csv().encode()).hexdigest()
+    total = int(decisions["nominal"].sum())
+    cycle = Cycle.objects.create(
+        code=code,
+        program=program,
+        period=period.code,
+        year=period.year,
+        program_version=version,
+        status=CycleStatus.DIHITUNG,
+        created_by=actor,
+        eligible=decisions.height,
+        total=total,
+        not_eligible={},
+        snapshot_sha256=digest,
+    )
+    pipeline.write_entitlements(
+        pipeline.entitlement_rows(decisions, cycle_id=cycle.pk, program_code=program.code, period=period.code)
+    )
+    claims_mark_paid(actor=actor, claim_ids=[int(i) for i in claims["claim_id"].to_list()], payment_ref=code)
+    audit_record(
+        actor=actor,
+        action="cycle.create",
+        object_type="cycles.cycle",
+        object_id=code,
+        after={"eligible": decisions.height, "total": total, "not_eligible": {}},
+        detail={
+            "snapshot_sha256": digest,
+            "program": program.code,
+            "claims": claims.height,
+            "period": period.code,
         },
     )
     return cycle
