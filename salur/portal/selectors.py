@@ -170,7 +170,8 @@ def programs_by_household(household_ids: list[int]) -> dict[int, list[ProgramLin
                 row["program__code"], ProgramLine(program=row["program__code"], status="")
             )
             line.status = ENROLMENT_STATUS_LABELS.get(row["status"], row["status"])
-    paid = _last_paid(household_ids)
+    # A payment exists only for an entitlement: households without one are not asked about (most of them).
+    paid = _last_paid(sorted({hid for hid, _ in latest}))
     for hid, info in paid.items():
         program = str(info.get("program", ""))
         if not program or hid not in lines:
@@ -189,6 +190,8 @@ def _enrolment_model() -> Any:
 
 def _last_paid(household_ids: list[int]) -> dict[int, dict[str, Any]]:
     """salur.payments.selectors.last_paid_by_household when the payments module provides it, else nothing."""
+    if not household_ids:
+        return {}
     try:
         from salur.payments.selectors import last_paid_by_household  # type: ignore[attr-defined]
     except ImportError:

@@ -1,8 +1,9 @@
+# ruff: noqa: S108, S311 (a load-test tool: its sample file and random choices are not security concerns)
 """Load test of the public lookup (issue 8): citizens searching by desa + name and by NIK.
 
 Run it with salur/portal/loadtest/run.sh (server, sample, bounded locust run); see docs/portal.md.
 Each simulated citizen opens the page once (CSRF cookie and token), then searches: 70% by region and name,
-30% by NIK, with a think time of 1-2 s between searches (a person on a phone). Names and NIKs come from a
+30% by NIK, with a think time of 2-5 s between searches (a person on a phone). Names and NIKs come from a
 sample of the registry (SALUR_LOADTEST_SAMPLE, written by `sample.py`), so every query hits real rows.
 """
 
@@ -23,7 +24,7 @@ with open(SAMPLE, newline="", encoding="utf-8") as fh:
 
 
 class Citizen(HttpUser):
-    wait_time = between(1, 2)
+    wait_time = between(2, 5)
 
     def on_start(self) -> None:
         page = self.client.get("/cek-bansos/", name="GET /cek-bansos/")

@@ -1,3 +1,4 @@
+# ruff: noqa: S108 (a load-test tool writing its sample file)
 """Write a random sample of (desa, name, NIK) from the registry for the load test: one SQL query.
 
 DATABASE_URL=... uv run python -m salur.portal.loadtest.sample /tmp/salur-loadtest-sample.csv 5000
