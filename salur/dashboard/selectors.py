@@ -60,12 +60,13 @@ def by_desil(actor: Any) -> list[dict[str, Any]]:
 
 
 def recipients(actor: Any) -> list[dict[str, Any]]:
-    rows = list(
-        Entitlement.objects.filter(scope_q(actor, "kode_wilayah"), eligible=True)
+    rows: list[dict[str, Any]] = [
+        dict(r)
+        for r in Entitlement.objects.filter(scope_q(actor, "kode_wilayah"), eligible=True)
         .values("program_code", "period")
         .annotate(kpm=Count("id"), rupiah=Sum("nominal"))
         .order_by("program_code", "period")
-    )
+    ]
     for r in rows:
         r["rupiah"] = int(r["rupiah"] or 0)
         r["label"] = f"{r['program_code']} {r['period']}"
@@ -121,8 +122,9 @@ def grievance_stats(actor: Any) -> dict[str, Any]:
     qs = Grievance.objects.filter(scope_q(actor, "wilayah__kode"))
     took = ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField())
     labels = dict(Category.choices)
-    by_category = list(
-        qs.values("category")
+    by_category: list[dict[str, Any]] = [
+        dict(r)
+        for r in qs.values("category")
         .annotate(
             total=Count("id"),
             open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
@@ -130,12 +132,13 @@ def grievance_stats(actor: Any) -> dict[str, Any]:
             avg_resolve=Avg(took, filter=Q(resolved_at__isnull=False)),
         )
         .order_by("category")
-    )
+    ]
     for r in by_category:
         r["label"] = labels.get(r["category"], r["category"])
         r["avg_days"] = _days(r.pop("avg_resolve"))
-    by_region = list(
-        qs.annotate(kab=Left("wilayah_id", 4))
+    by_region: list[dict[str, Any]] = [
+        dict(r)
+        for r in qs.annotate(kab=Left("wilayah_id", 4))
         .values("kab")
         .annotate(
             total=Count("id"),
@@ -144,7 +147,7 @@ def grievance_stats(actor: Any) -> dict[str, Any]:
             avg_resolve=Avg(took, filter=Q(resolved_at__isnull=False)),
         )
         .order_by("kab")
-    )
+    ]
     names = dict(Region.objects.filter(kode__in=[r["kab"] for r in by_region]).values_list("kode", "nama"))
     for r in by_region:
         r["label"] = names.get(r["kab"], r["kab"])

@@ -34,7 +34,9 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, users: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "— pilih petugas —")] + [
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "— pilih petugas —")] + [
             (str(u.pk), u.get_full_name() or u.username) for u in users
         ]
 

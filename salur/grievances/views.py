@@ -238,7 +238,7 @@ def submission_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
             messages.success(request, "Keputusan disimpan")
             return redirect("grievances:submission_detail", s.tracking_no)
     head = None
-    if s.household_id:
+    if s.household is not None:
         head = s.household.members.order_by("urutan", "id").first()
     return render(
         request,

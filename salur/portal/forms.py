@@ -69,7 +69,8 @@ class NameLookupForm(RegionPickMixin):
         self.order_fields(["prov", "kab", "kec", "desa", "nama"])
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         cleaned["kode_desa"] = self.clean_region()
         return cleaned
 
@@ -125,7 +126,8 @@ class UsulForm(RegionPickMixin, ReporterFields):
         return value
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             cleaned["kode_desa"] = self.clean_region()
         except forms.ValidationError as exc:
@@ -173,7 +175,8 @@ class PengaduanForm(RegionPickMixin, ReporterFields):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             cleaned["kode_desa"] = self.clean_region()
         except forms.ValidationError as exc:

@@ -79,9 +79,10 @@ def lookup_by_nik(*, nik: str) -> LookupResult:
     nik = (nik or "").strip()
     if not NIK_RE.match(nik):
         raise LookupRefused("NIK harus tepat 16 angka")
-    members = list(
-        Member.objects.filter(nik=nik).values("household_id", "nama", "household__wilayah__nama")[:1]
-    )
+    members: list[dict[str, Any]] = [
+        dict(m)
+        for m in Member.objects.filter(nik=nik).values("household_id", "nama", "household__wilayah__nama")[:1]
+    ]
     return _result(members)
 
 
@@ -193,7 +194,7 @@ def _last_paid(household_ids: list[int]) -> dict[int, dict[str, Any]]:
     if not household_ids:
         return {}
     try:
-        from salur.payments.selectors import last_paid_by_household  # type: ignore[attr-defined]
+        from salur.payments.selectors import last_paid_by_household
     except ImportError:
         return {}
     return dict(last_paid_by_household(household_ids))

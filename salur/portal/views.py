@@ -60,7 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
                     kode_desa=name_form.cleaned_data["kode_desa"], nama=name_form.cleaned_data.get("nama", "")
                 )
             else:
-                error = "; ".join(e for errs in name_form.errors.values() for e in errs)
+                error = "; ".join(str(e) for errs in name_form.errors.values() for e in errs)
         except selectors.LookupRefused as exc:
             error = str(exc)
     return render(

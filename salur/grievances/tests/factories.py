@@ -100,7 +100,7 @@ def make_cycle(program_code: str, period: str, entitlements: list[tuple[Househol
         code=f"{program_code}-{period}",
         program=program,
         period=period,
-        program_version=program.versions.order_by("-version").first(),
+        program_version=program.versions.order_by("-version")[0],
         created_by=actor,
         eligible=len(entitlements),
         total=sum(n for _, n in entitlements),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from salur.core.audit import audit_verify
 from salur.core.errors import PermissionDenied, SalurError
 from salur.core.models import AuditEntry
-from salur.grievances.models import Grievance, Status, Tier
+from salur.grievances.models import Grievance, Status, Submission, Tier
 from salur.grievances.selectors import GrievanceFilters, grievance_queue, grievances_visible_to, public_track
 from salur.grievances.services import (
     grievance_assign,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _complaint(**kw):
-    args = {
+    args: dict[str, Any] = {
         "category": "kartu",
         "channel": "web",
         "kode_wilayah": DESA_BATANG,
@@ -164,6 +165,7 @@ def test_staff_resolve_and_the_citizen_reads_the_outcome_by_tracking_number(unit
         actor=staff, grievance=g, status="selesai", resolution="Kartu diganti di kantor BRI unit."
     )
     seen = public_track(tracking_no=g.tracking_no.lower())
+    assert seen is not None
     assert seen["status"] == "selesai"
     assert seen["outcome"] == "Kartu diganti di kantor BRI unit."
     assert "reporter_name" not in seen
@@ -202,3 +204,22 @@ def test_bad_input_is_refused_with_a_clear_message(units):
     with pytest.raises(SalurError, match="pendek"):
         _complaint(text="rusak")
     assert Grievance.objects.count() == 0
+
+
+def test_the_demo_step_is_idempotent(units):
+    from salur.grievances import demo
+    from salur.grievances.tests.factories import make_household
+
+    make_household(DESA_BATANG, ["Demo Satu"])
+    make_household(DESA_BATANG, ["Demo Dua"], desil=9)
+    make_household(DESA_METRO, ["Demo Tiga"])
+    metro = make_staff("dinsos_metro_demo", "operator_dinsos_kab", units["metro"])
+    lines: list[str] = []
+    demo.run({"dinsos_metro": metro}, lines.append)
+    counts = (Grievance.objects.count(), Submission.objects.count())
+    assert counts == (3, 2)  # no Indramayu household here
+    card = Grievance.objects.get(source_ref="demo:kartu-batang")
+    assert (card.tier, card.unit, card.escalations) == (Tier.PROV, units["jateng"], 1)
+    assert Grievance.objects.get(source_ref="demo:saldo-metro").status == "selesai"
+    demo.run({"dinsos_metro": metro}, lines.append)
+    assert (Grievance.objects.count(), Submission.objects.count()) == counts

@@ -30,11 +30,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def main(base: str, sample: str, n: int) -> None:
-    rows = list(csv.DictReader(open(sample, encoding="utf-8")))
+    with open(sample, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/cek-bansos/").read().decode()
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if match is None:
+        raise SystemExit("no CSRF token on the page")
+    token = match.group(1)
     cookie = next((c.value for c in jar if c.name == "csrftoken"), "")
 
     def lookup(row: dict[str, str], by_nik: bool) -> None:

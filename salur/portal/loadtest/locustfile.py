@@ -32,7 +32,7 @@ class Citizen(HttpUser):
         self.token = match.group(1) if match else ""
         # The server runs with production settings, where the CSRF cookie is Secure; on plain-HTTP loopback the
         # client's cookie jar would not send it back, so it is passed explicitly.
-        self.cookies = {"csrftoken": page.cookies.get("csrftoken", "")}
+        self.cookies = {"csrftoken": page.cookies.get("csrftoken") or ""}
 
     def _post(self, data: dict[str, str], name: str) -> None:
         data["csrfmiddlewaretoken"] = self.token

@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 30_000
-PHONE = {"width": 390, "height": 844}
+PHONE_WIDTH = 390
 
 
 @pytest.fixture
@@ -64,7 +64,9 @@ def chromium() -> Iterator[Browser]:
 
 
 def phone(browser: Browser, csp_errors: list[str]) -> Page:
-    page = browser.new_page(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True)
+    page = browser.new_page(
+        viewport={"width": PHONE_WIDTH, "height": 844}, locale="id-ID", is_mobile=True, has_touch=True
+    )
     page.set_default_timeout(TIMEOUT_MS)
     page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
     return page
@@ -172,7 +174,7 @@ def test_a_citizen_looks_up_disputes_and_complains_and_staff_resolve_it(live_ser
         expect(page.locator("#track-outcome")).to_contain_text("Kartu diganti di BRI unit Batang")
         page.screenshot(path=str(tmp_path / "track-phone.png"), full_page=True)
         # the page fits a phone: no horizontal scrolling
-        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH
 
     assert csp_errors == []
     g = Grievance.objects.get(tracking_no=grievance_no)
