@@ -75,8 +75,19 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
 def _create(
     *, actor: Any, program: Program, version: Any, config: e.ProgramConfig, period: e.Period, code: str
 ) -> Cycle:
-    inputs = pipeline.read_inputs()
-    digest = pipeline.snapshot_sha256(inputs, version.config)
+    eligibility_rule = version.eligibility_rule or None
+    amount_rule = (version.amount_rule or None) if isinstance(config, e.FlatConfig) else None
+    try:
+        extra_h, extra_m = e.rule_columns(eligibility_rule, amount_rule)
+        inputs = pipeline.read_inputs(extra_household=extra_h, extra_member=extra_m)
+    except ValueError as exc:  # a stored rule that does not compile (RuleError) or reads an unknown column
+        raise SalurError(
+            f"Aturan program {program.code} versi {version.version} tidak dapat dipakai: {exc}"
+        ) from exc
+    digest = pipeline.snapshot_sha256(
+        inputs,
+        {**version.config, "eligibility_rule": eligibility_rule or "", "amount_rule": amount_rule or ""},
+    )
     try:
         result = e.compute(
             inputs.households,
@@ -84,6 +95,8 @@ def _create(
             config=config,
             period=period,
             lists=inputs.reference_lists(),
+            eligibility_rule=eligibility_rule,
+            amount_rule=amount_rule,
         )
     except ValueError as exc:  # e.g. a monthly period for a program paid per tahap
         raise SalurError(str(exc)) from exc

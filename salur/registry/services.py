@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +31,9 @@ from salur.registry.batch import validate as v
 from salur.registry.models import Household, ImportJob, Member, RegistryChange, Source
 
 # --- imports -------------------------------------------------------------------------------------------
+
+
+logger = logging.getLogger("salur.registry")
 
 
 def job_dir(job: ImportJob) -> Path:
@@ -144,7 +149,23 @@ def import_job_run(
         progress=100,
         finished_at=timezone.now(),
     )
+    quality_after_import(job)
     return summary
+
+
+def quality_after_import(job: ImportJob) -> None:
+    """The data-quality figures per region after each import (their trend), set-based in salur/dataquality.
+
+    A separate step after the import has committed: a failure here is logged and never undoes the import.
+    SALUR_QUALITY_AFTER_IMPORT=0 leaves it to a later run (benchmarks of the import alone use it)."""
+    if os.environ.get("SALUR_QUALITY_AFTER_IMPORT", "1") == "0":
+        return
+    from salur.dataquality.services import quality_snapshot_record
+
+    try:
+        quality_snapshot_record(job=job)
+    except Exception:
+        logger.exception("quality snapshot after import %s failed", job.pk)
 
 
 def import_job_start_background(*, job: ImportJob) -> threading.Thread:

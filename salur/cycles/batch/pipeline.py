@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from django.conf import settings
 from django.db import transaction
 
 from salur.core.bulk import copy_frame, read_frame
+from salur.dataquality.selectors import cycle_exclusions
 from salur.dataquality.services import active_list_niks
 from salur.programs.batch import entitlements as e
 
@@ -65,7 +67,47 @@ def _as_text(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Utf8)
 
 
-def read_inputs() -> Inputs:
+# Registry columns a rule may read beyond the fixed ones (exchange names; the same names in the database, except
+# kode_wilayah which is the household's region column). Only names from this closed list are ever put in SQL.
+_HOUSEHOLD_DB = {
+    "alamat", "rt", "rw", "luas_lantai_m2", "jenis_lantai", "jenis_dinding", "jenis_atap", "sumber_air_minum",
+    "sumber_penerangan", "bahan_bakar_memasak", "fasilitas_bab", "status_rumah", "daya_listrik_va", "aset_kulkas",
+    "aset_motor", "aset_mobil", "aset_ac", "aset_emas", "aset_lahan", "pengeluaran_per_kapita", "tanggal_pendataan",
+    "pmt_skor", "desil_sumber",
+}  # fmt: skip
+_MEMBER_DB = {"tempat_lahir", "status_kawin", "pendidikan", "nama_ibu"}
+_NUMERIC = {
+    "luas_lantai_m2": pl.Float64,
+    "daya_listrik_va": pl.Int64,
+    "pengeluaran_per_kapita": pl.Int64,
+    "pmt_skor": pl.Float64,
+}
+_BOOLEAN = {"aset_kulkas", "aset_motor", "aset_mobil", "aset_ac", "aset_emas", "aset_lahan"}
+
+
+def _extra(frame_sql: str, names: list[str], allowed: set[str], key: str) -> pl.DataFrame | None:
+    wanted = [n for n in names if n in allowed]
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ValueError(f"Kolom aturan tidak tersedia di registri: {', '.join(unknown)}")
+    if not wanted:
+        return None
+    frame = read_frame(f"SELECT id AS {key}, {', '.join(wanted)} FROM {frame_sql} ORDER BY id", all_text=True)
+    exprs = [pl.col(key).cast(pl.Int64)]
+    for n in wanted:
+        col = pl.col(n).cast(pl.Utf8)
+        if n in _NUMERIC:
+            exprs.append(col.cast(_NUMERIC[n], strict=False))
+        elif n in _BOOLEAN:
+            exprs.append(col.str.to_lowercase().is_in(["1", "t", "true"]).alias(n))
+        else:
+            exprs.append(col.fill_null(""))
+    return frame.select(exprs)
+
+
+def read_inputs(*, extra_household: Sequence[str] = (), extra_member: Sequence[str] = ()) -> Inputs:
+    """The registry as frames, without the records a confirmed duplicate merge excluded (salur/dataquality), plus
+    the extra columns that a program's stored rules read."""
     households = read_frame(HOUSEHOLD_SQL, all_text=True)
     if households.height == 0:
         households = pl.DataFrame(schema=HOUSEHOLD_SCHEMA)
@@ -99,6 +141,31 @@ def read_inputs() -> Inputs:
         _as_text("hamil").str.to_lowercase().is_in(["1", "t", "true"]).alias("hamil"),
     )
     lists = {kind: active_list_niks(kind).cast(pl.Utf8).unique().sort() for kind in LIST_KINDS}
+    excluded_members, excluded_households = cycle_exclusions()
+    if excluded_households:
+        gone = pl.Series(excluded_households, dtype=pl.Int64)
+        households = households.filter(~pl.col("household_id").is_in(gone.implode()))
+        members = members.filter(~pl.col("household_id").is_in(gone.implode()))
+    if excluded_members:
+        id_list = ", ".join(str(int(i)) for i in excluded_members)
+        gone_niks = read_frame(f"SELECT nik FROM registry_member WHERE id IN ({id_list})", all_text=True)
+        if gone_niks.height:
+            members = members.filter(~pl.col("nik").is_in(gone_niks["nik"].implode()))
+    extra_h = _extra("registry_household", list(extra_household), _HOUSEHOLD_DB, "household_id")
+    if extra_h is not None:
+        households = households.join(extra_h, on="household_id", how="left", maintain_order="left")
+    if extra_member:
+        extra_m = _extra("registry_member", list(extra_member), _MEMBER_DB, "member_id")
+        if extra_m is not None:
+            keyed = read_frame(
+                "SELECT id AS member_id, nik FROM registry_member", all_text=True
+            ).with_columns(pl.col("member_id").cast(pl.Int64))
+            members = members.join(
+                extra_m.join(keyed, on="member_id").drop("member_id"),
+                on="nik",
+                how="left",
+                maintain_order="left",
+            )
     return Inputs(households=households, members=members, lists=lists)
 
 

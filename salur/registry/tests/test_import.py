@@ -407,3 +407,14 @@ def test_a_dirty_synthetic_registry_imports_with_exactly_its_planted_problems(tm
     with (tmp_path / "syn" / "truth_rejects.csv").open(encoding="utf-8") as fh:
         planted = {(r["berkas"], int(r["baris"]), r["kode"]) for r in csv.DictReader(fh)}
     assert found == planted
+
+
+@pytest.mark.django_db
+def test_each_import_records_the_quality_trend(golden_registry):
+    from salur.dataquality.models import QualitySnapshot
+
+    from salur.registry.models import ImportJob
+
+    job = ImportJob.objects.get()
+    regions = set(QualitySnapshot.objects.filter(job=job).values_list("kode_wilayah", flat=True))
+    assert len(regions) > 1  # one row of figures per kabupaten/kota of the registry
