@@ -412,7 +412,6 @@ def test_a_dirty_synthetic_registry_imports_with_exactly_its_planted_problems(tm
 @pytest.mark.django_db
 def test_each_import_records_the_quality_trend(golden_registry):
     from salur.dataquality.models import QualitySnapshot
-
     from salur.registry.models import ImportJob
 
     job = ImportJob.objects.get()
