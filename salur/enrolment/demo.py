@@ -36,14 +36,13 @@ def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
     if Decision.objects.filter(sk_number=SK_NUMBER).exists():
         log(f"Kepesertaan demo (SK {SK_NUMBER}) sudah ada; dipakai ulang.")
         return
-    desa_op, dinsos, pusat, admin = (
-        users.get(name) for name in ("desa_batang", "dinsos_batang", "verifikator_pusat", "demo_admin")
-    )
-    if not all((desa_op, dinsos, pusat, admin)) or not desa_op.scope_prefix:
+    names = ("desa_batang", "dinsos_batang", "verifikator_pusat", "demo_admin")
+    if any(users.get(name) is None for name in names) or not users["desa_batang"].scope_prefix:
         log(
             "Kepesertaan demo dilewati: pengguna demo desa_batang/dinsos_batang/verifikator_pusat tidak lengkap."
         )
         return
+    desa_op, dinsos, pusat, admin = (users[name] for name in names)
     catalogue_load_defaults()
     pkh = Program.objects.get(code="PKH")
     desa = desa_op.scope_prefix
