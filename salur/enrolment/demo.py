@@ -1,6 +1,7 @@
 """`salur demo` step: PKH enrolment in the demo desa of Kab. Batang, through every step and by the right people.
 
-desa_batang proposes six households; dinsos_batang verifies five (four layak, one tidak layak) and leaves one
+desa_batang proposes six households of its desa (the admin fills up from the kabupaten when the desa has
+fewer); dinsos_batang verifies five (four layak, one tidak layak) and leaves one
 waiting; verifikator_pusat fixes the four by an SK; one household leaves the program (mandiri: requested by
 dinsos_batang, confirmed by demo_admin) and a suspension of another waits for confirmation. Safe to run again:
 when the demo SK exists nothing is done.
@@ -46,15 +47,24 @@ def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
     catalogue_load_defaults()
     pkh = Program.objects.get(code="PKH")
     desa = desa_op.scope_prefix
-    households = list(Household.objects.filter(wilayah_id=desa).order_by("no_kk")[: len(REASONS)])
-    if len(households) < len(REASONS):
-        log(f"Kepesertaan demo dilewati: desa {desa} hanya punya {len(households)} keluarga.")
+    kab = desa[:4]
+    # The desa operator proposes households of its desa; when the desa has fewer than six, the central admin
+    # proposes others of the same kabupaten (the synthetic registry spreads households evenly over its desa).
+    own = list(Household.objects.filter(wilayah_id=desa).order_by("no_kk")[: len(REASONS)])
+    others = list(
+        Household.objects.filter(wilayah__kode__startswith=kab)
+        .exclude(wilayah_id=desa)
+        .order_by("no_kk")[: len(REASONS) - len(own)]
+    )
+    proposals = [(desa_op, h) for h in own] + [(admin, h) for h in others]
+    if len(proposals) < len(REASONS):
+        log(f"Kepesertaan demo dilewati: kabupaten {kab} hanya punya {len(proposals)} keluarga.")
         return
     today = timezone.localdate()
     with transaction.atomic():
         enrolments = [
-            services.enrolment_propose(actor=desa_op, household=h, program=pkh, reason=reason)
-            for h, reason in zip(households, REASONS, strict=True)
+            services.enrolment_propose(actor=proposer, household=h, program=pkh, reason=reason)
+            for (proposer, h), reason in zip(proposals, REASONS, strict=True)
         ]
         for i, enrolment in enumerate(enrolments[:5]):
             services.enrolment_verify(
@@ -66,7 +76,7 @@ def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
                 notes="Memiliki sepeda motor dan usaha toko" if i == 4 else "Kondisi sesuai usulan",
             )
         decision = services.enrolment_decide(
-            actor=pusat, program=pkh, sk_number=SK_NUMBER, sk_date=today, wilayah=desa, expected_count=4
+            actor=pusat, program=pkh, sk_number=SK_NUMBER, sk_date=today, wilayah=kab, expected_count=4
         )
         leaving = services.enrolment_exit(
             actor=dinsos,
@@ -81,6 +91,6 @@ def run(users: dict[str, Any], log: Callable[[str], Any]) -> None:
             note="Tidak hadir pertemuan kelompok tiga bulan berturut-turut",
         )
     log(
-        f"Kepesertaan demo PKH di desa {desa}: 6 usulan, 5 verifikasi, SK {decision.sk_number} "
+        f"Kepesertaan demo PKH di Kab. {kab} (desa {desa}: {len(own)} usulan desa): 6 usulan, 5 verifikasi, SK {decision.sk_number} "
         f"({decision.count} keluarga), 1 keluar (mandiri), 1 penangguhan menunggu konfirmasi."
     )

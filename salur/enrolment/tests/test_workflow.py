@@ -25,6 +25,7 @@ from salur.enrolment.models import (
     EnrolmentStatus,
     EnrolmentStep,
     ExitReason,
+    Proposal,
     ProposalSource,
     StatusChange,
 )
@@ -481,19 +482,21 @@ def test_the_queue_shows_each_role_its_own_work(world):
 # --- the demo step ---------------------------------------------------------------------------------------------
 
 
-def test_the_demo_step_runs_every_step_once_and_is_idempotent(run_import, make_user, tmp_path):
+@pytest.mark.parametrize("fullest", [True, False], ids=["desa-with-six", "desa-with-fewer"])
+def test_the_demo_step_runs_every_step_once_and_is_idempotent(run_import, make_user, tmp_path, fullest):
     from django.db.models import Count
 
     from salur.enrolment import demo
     from salur.registry.batch.synth import synth_registry
     from salur.registry.models import Household
 
-    # Kota Metro has 22 kelurahan: 300 synthetic households put more than six in the fullest one
-    synth_registry(households=300, seed=7, out_dir=tmp_path, wilayah=["18.72"])
+    # Kota Metro has 22 kelurahan: 300 synthetic households put six or more in each, 30 fewer in the sparsest
+    synth_registry(households=300 if fullest else 30, seed=7, out_dir=tmp_path, wilayah=["18.72"])
     run_import(tmp_path / "keluarga.csv", tmp_path / "anggota.csv")
-    desa = (
-        Household.objects.values("wilayah_id").annotate(n=Count("id")).order_by("-n", "wilayah_id").first()
-    )["wilayah_id"]
+    per_desa = Household.objects.values("wilayah_id").annotate(n=Count("id"))
+    row = per_desa.order_by("-n" if fullest else "n", "wilayah_id").first()
+    desa = row["wilayah_id"]
+    assert (row["n"] >= 6) == fullest
     users = {
         "desa_batang": make_user("desa_batang", "operator_desa", desa),
         "dinsos_batang": make_user("dinsos_batang", "operator_dinsos_kab", desa[:4]),
@@ -509,6 +512,8 @@ def test_the_demo_step_runs_every_step_once_and_is_idempotent(run_import, make_u
     assert Enrolment.objects.get(status="keluar").exit_reason == "mandiri"
     assert StatusChange.objects.filter(state="menunggu", kind="tangguhkan").count() == 1
     assert Decision.objects.get().count == 4
+    proposers = set(Proposal.objects.values_list("proposed_by__username", flat=True))
+    assert proposers == ({"desa_batang"} if fullest else {"desa_batang", "demo_admin"})
     before = snapshot()
     demo.run(users, lines.append)
     assert snapshot() == before
