@@ -166,8 +166,12 @@ def test_a_user_who_is_not_admin_pusat_is_refused_and_nothing_changes(golden_cyc
 
 
 @pytest.mark.django_db
-def test_a_crash_while_writing_leaves_no_cycle_and_no_entitlement(golden_cycle_inputs, monkeypatch):
+def test_a_crash_while_writing_leaves_no_cycle_and_no_entitlement(
+    golden_cycle_inputs, monkeypatch, settings, tmp_path
+):
     from salur.core.models import AuditEntry
+
+    settings.VAR_DIR = tmp_path / "var"
 
     audit_before = AuditEntry.objects.count()
 
@@ -181,6 +185,8 @@ def test_a_crash_while_writing_leaves_no_cycle_and_no_entitlement(golden_cycle_i
 
     assert _state() == (0, 0, 0)
     assert AuditEntry.objects.count() == audit_before
+    snapshots = tmp_path / "var" / "snapshots"
+    assert not snapshots.exists() or not any(snapshots.iterdir())  # no frozen inputs of a cycle that is not
     monkeypatch.undo()
     call_command("cycle_create", program="PKH", period="2024-T2", json=True)
     assert Cycle.objects.filter(code="PKH-2024-T2").count() == 1
