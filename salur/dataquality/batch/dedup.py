@@ -55,7 +55,7 @@ PERSON_COLUMNS = {
 DEFAULT_THRESHOLD = 0.9
 # Prior: about one person in a hundred is registered twice (the audits in domain.md section 4 found 21 million
 # duplicate records in a registry of about 100 million at the time).
-DUPLICATE_SHARE = 0.02
+DUPLICATE_SHARE = 0.01
 U_SAMPLE_PAIRS = 2_000_000
 U_SEED = 20240601
 
@@ -152,11 +152,13 @@ COMPARISONS: list[dict[str, Any]] = [
         ],
     },
     {
-        # Where the person lives and where the NIK was issued, as one comparison: among different people the
-        # two go together (people live near where their NIK was issued), so counting them apart would count the
-        # same evidence twice. A re-registration keeps the NIK's kecamatan in most cases and moves house in many.
+        # Where the person lives, where the NIK was issued and where the person was born, as one comparison:
+        # among different people the three go together (people live near where they were born and where their
+        # NIK was issued), so counting them apart would count the same evidence two or three times. A
+        # re-registration keeps the NIK's kecamatan in most cases, moves house in many, and copies the
+        # birthplace from the KTP or leaves it blank.
         "output_column_name": "asal",
-        "comparison_description": "wilayah dan kecamatan penerbit NIK",
+        "comparison_description": "wilayah, kecamatan penerbit NIK dan tempat lahir",
         "comparison_levels": [
             _level(
                 "kode_wilayah_l = kode_wilayah_r and nik_kec_l = nik_kec_r",
@@ -166,19 +168,15 @@ COMPARISONS: list[dict[str, Any]] = [
             _level("kode_wilayah_l = kode_wilayah_r", "desa sama", 0.075),
             _level("kab_l = kab_r and nik_kec_l = nik_kec_r", "kabupaten sama, NIK sekecamatan", 0.315),
             _level("kab_l = kab_r", "kabupaten sama", 0.135),
-            _level("nik_kec_l = nik_kec_r", "wilayah lain, NIK sekecamatan", 0.21),
-            {"sql_condition": "ELSE", "label_for_charts": "lain", "m_probability": 0.09},
-        ],
-    },
-    {
-        "output_column_name": "tempat_lahir",
-        "comparison_description": "tempat lahir",
-        "comparison_levels": [
-            _null("tempat_l is null or tempat_r is null"),
-            _level("tempat_l = tempat_r", "sama", 0.90),
-            _level("jaro_winkler_similarity(tempat_l, tempat_r) >= 0.88", "mirip", 0.07),
-            # a birthplace is copied from the KTP or left blank; two different places speak against a pair
-            {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.03},
+            _level(
+                "nik_kec_l = nik_kec_r and coalesce(tempat_l = tempat_r, false)",
+                "wilayah lain, NIK sekecamatan, tempat lahir sama",
+                0.147,
+            ),
+            _level("nik_kec_l = nik_kec_r", "wilayah lain, NIK sekecamatan", 0.063),
+            _level("coalesce(tempat_l = tempat_r, false)", "wilayah lain, tempat lahir sama", 0.063),
+            _level("tempat_l is null or tempat_r is null", "wilayah lain, tempat lahir kosong", 0.024),
+            {"sql_condition": "ELSE", "label_for_charts": "lain", "m_probability": 0.003},
         ],
     },
 ]
@@ -188,8 +186,7 @@ COMPARISON_COLUMNS = {
     "tanggal_lahir": ("tanggal_lahir",),
     "jenis_kelamin": ("jenis_kelamin",),
     "nama_ibu": ("ibu_fon",),
-    "asal": ("kode_wilayah", "kab", "nik_kec"),
-    "tempat_lahir": ("tempat",),
+    "asal": ("kode_wilayah", "kab", "nik_kec", "tempat"),
 }
 
 # Reason text per comparison and level index (0 = first non-null level); Indonesian, shown to reviewers.
@@ -210,12 +207,14 @@ REASONS: dict[str, list[str]] = {
         "desa sama",
         "kabupaten/kota sama, NIK dari kecamatan yang sama",
         "kabupaten/kota sama",
+        "wilayah lain, NIK dari kecamatan yang sama, tempat lahir sama",
         "wilayah lain, NIK dari kecamatan yang sama",
+        "wilayah lain, tempat lahir sama",
         "wilayah lain",
+        "wilayah dan tempat lahir lain",
     ],
-    "tempat_lahir": ["tempat lahir sama", "tempat lahir mirip", "tempat lahir beda"],
 }
-REASON_ORDER = ("nama", "tanggal_lahir", "nama_ibu", "tempat_lahir", "asal", "jenis_kelamin")
+REASON_ORDER = ("nama", "tanggal_lahir", "nama_ibu", "asal", "jenis_kelamin")
 
 
 @dataclass
@@ -425,13 +424,17 @@ def household_pairs(pairs: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame
         .join(sizes.rename({"household_id": "household_a", "size": "size_a"}), on="household_a")
         .join(sizes.rename({"household_id": "household_b", "size": "size_b"}), on="household_b")
         .filter(pl.col("shared") >= 2)
-        .with_columns(
-            alasan=pl.format(
-                "{} orang sama di kedua KK (KK pertama {} orang, KK kedua {} orang)",
-                "shared",
-                "size_a",
-                "size_b",
-            )
+    )
+    if grouped.height == 0:
+        return pl.DataFrame(schema=schema)
+    grouped = grouped.with_columns(
+        alasan=pl.concat_str(
+            pl.col("shared").cast(pl.String),
+            pl.lit(" orang sama di kedua KK (KK pertama "),
+            pl.col("size_a").cast(pl.String),
+            pl.lit(" orang, KK kedua "),
+            pl.col("size_b").cast(pl.String),
+            pl.lit(" orang)"),
         )
     )
     return grouped.select(list(schema)).cast(schema).sort("household_a", "household_b")  # type: ignore[arg-type]
