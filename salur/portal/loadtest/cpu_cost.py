@@ -64,7 +64,11 @@ def main(base: str, sample: str, n: int) -> None:
     app0, db0, t0 = cpu_seconds(worker), cpu_seconds(backend), time.perf_counter()
     for i in range(n):
         lookup(random.choice(rows), by_nik=i % 10 >= 7)
-    _app, _db, _wall = cpu_seconds(worker) - app0, cpu_seconds(backend) - db0, time.perf_counter() - t0
+    app, db, wall = cpu_seconds(worker) - app0, cpu_seconds(backend) - db0, time.perf_counter() - t0
+    sys.stdout.write(
+        f"{n} lookups: app CPU {1000 * app / n:.1f} ms, database CPU {1000 * db / n:.1f} ms, "
+        f"wall {1000 * wall / n:.1f} ms per lookup; bound on 2 cores: {2 * n / (app + db):.0f} lookups/s\n"
+    )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ def main(out: str, n: int) -> None:
         w = csv.writer(fh)
         w.writerow(["desa", "nama", "nik"])
         w.writerows(rows)
+    sys.stdout.write(f"{len(rows)} baris contoh ditulis ke {out}\n")
 
 
 if __name__ == "__main__":
