@@ -174,3 +174,24 @@ def test_quality_figures_count_flags_heads_and_lists_per_kabupaten(golden_regist
     assert QualitySnapshot.objects.count() == figures.height
     snap = QualitySnapshot.objects.get(kode_wilayah=figures["kab"][0])
     assert snap.figures["anggota"] == figures["anggota"][0]
+
+
+def test_the_cli_runs_as_a_user_and_refuses_a_role_without_dedup_run(golden_registry, make_user, capsys):
+    from salur.core.errors import CommandFailed
+
+    make_user("kab_uji", "operator_dinsos_kab", "32.12")
+    with pytest.raises(CommandFailed):
+        call_command("dedup_run", user="kab_uji", json=True)
+    assert not DuplicatePair.objects.exists()
+    call_command("dedup_run", json=True)
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {
+        "run",
+        "persons",
+        "compared_pairs",
+        "person_pairs",
+        "household_pairs",
+        "new_pairs",
+        "seconds",
+    }
+    assert out["person_pairs"] == DuplicatePair.objects.filter(kind="orang").count() > 0
