@@ -47,9 +47,7 @@ def headline(cycle: Cycle, *, actor: Any = None) -> str:
     frame = cycle_report(cycle, actor=actor, level="provinsi")
     kpm = int(frame["kpm"].sum()) if frame.height else 0
     total = int(frame["rupiah"].sum()) if frame.height else 0
-    return f"{cycle.program.code} {period_label(cycle.period)}: {kpm:,} KPM, {rupiah(total)}".replace(
-        ",", "."
-    )
+    return f"{cycle.program.code} {period_label(cycle.period)}: {thousands(kpm)} KPM, {rupiah(total)}"
 
 
 def cycle_report(cycle: Cycle, *, actor: Any = None, level: str = "kabupaten") -> pl.DataFrame:
