@@ -140,3 +140,12 @@ def pairs_export_frame(*, actor: Any, status: str = "baru") -> Any:
         schema={"nik_a": pl.String, "nik_b": pl.String, "skor": pl.Float64, "alasan": pl.String},
         orient="row",
     )
+
+
+def crosscheck_member_ids(kind: str) -> list[int]:
+    """Member ids flagged on the active list of `kind` (asn, tni_polri, kematian): by NIK, or by a reviewer who
+    confirmed a name match of a list row without a usable NIK. `services.active_list_niks` gives the NIKs only."""
+    from salur.dataquality.models import LIST_FLAG, CrosscheckFlag, ListKind
+
+    flag = LIST_FLAG[ListKind(kind)]
+    return sorted(CrosscheckFlag.objects.filter(kind=flag).values_list("member_id", flat=True))

@@ -149,6 +149,9 @@ def test_list_members_are_flagged_by_nik_and_rows_without_a_valid_nik_become_can
     list_candidate_decide(actor=admin_user, candidate_id=cands[0].pk, confirm=True)
     flag = CrosscheckFlag.objects.get(kind="MENINGGAL")
     assert (flag.member_id, flag.by_nik) == (m.pk, False)
+    from salur.dataquality.selectors import crosscheck_member_ids
+
+    assert crosscheck_member_ids("kematian") == [m.pk]
     list_candidate_decide(actor=admin_user, candidate_id=cands[1].pk, confirm=False)
     assert ListRowCandidate.objects.get(pk=cands[1].pk).status == "ditolak"
     assert AuditEntry.objects.filter(action="dataquality.listcandidate.decide").count() == 2
