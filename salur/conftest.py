@@ -35,6 +35,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 cursor.execute("SET salur.allow_purge = 'on'")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests make users by the dozen; the production hasher's cost (PBKDF2) is not what they test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

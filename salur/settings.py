@@ -24,6 +24,11 @@ if not SECRET_KEY:
         raise RuntimeError("SALUR_SECRET_KEY must be set when SALUR_DEBUG=0")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
+# Budget check on approval: where a program has an allocation (DIPA) for the year, a cycle above what remains is
+# refused. With SALUR_REQUIRE_BUDGET=1 (recommended in production) a program without an allocation cannot be
+# approved at all.
+SALUR_REQUIRE_BUDGET = os.environ.get("SALUR_REQUIRE_BUDGET", "0") == "1"
+
 # Key of the payment rows' HMAC signatures (salur/payments/signing.py). Production must set it (and keep it as
 # long as payments may be verified); a development setup (SALUR_DEBUG=1) falls back to a fixed development key.
 SALUR_PAYMENT_KEY = os.environ.get("SALUR_PAYMENT_KEY", "")

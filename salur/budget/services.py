@@ -60,10 +60,16 @@ def committed_amount(program: Program, year: int) -> int:
     return int(total or 0)
 
 
-def budget_lock_remaining(*, program: Program, year: int) -> int:
+def budget_lock_remaining(*, program: Program, year: int) -> int | None:
     """What remains of the allocation, with the allocation row locked until the caller's transaction ends (two
-    approvals at once cannot both take the last rupiah). No allocation set: 0 remains."""
+    approvals at once cannot both take the last rupiah).
+
+    None when no allocation is set for the program and year: there is nothing to check against (like approval
+    tiers, the budget check applies where an administrator has set it). With SALUR_REQUIRE_BUDGET on (production
+    setting) a missing allocation counts as nothing remaining."""
+    from django.conf import settings
+
     allocation = Allocation.objects.select_for_update().filter(program=program, year=year).first()
     if allocation is None:
-        return 0
+        return 0 if getattr(settings, "SALUR_REQUIRE_BUDGET", False) else None
     return allocation.amount - committed_amount(program, year)

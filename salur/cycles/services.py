@@ -298,7 +298,7 @@ def cycle_approve(*, actor: Any, code: str, note: str = "") -> Cycle:
                     f"tingkat Anda {level}".replace(",", ".")
                 )
         remaining = budget_lock_remaining(program=cycle.program, year=cycle.year)
-        if cycle.total > remaining:
+        if remaining is not None and cycle.total > remaining:
             raise SalurError(
                 f"Total siklus Rp{cycle.total:,} melebihi sisa pagu {cycle.program.code} {cycle.year} "
                 f"(Rp{remaining:,})".replace(",", ".")
@@ -317,7 +317,12 @@ def cycle_approve(*, actor: Any, code: str, note: str = "") -> Cycle:
                 object_type="cycles.cycle",
                 object_id=cycle.code,
                 before={"status": before},
-                after={"status": cycle.status, "committed": cycle.total, "year": cycle.year},
+                after={
+                    "status": cycle.status,
+                    "committed": cycle.total,
+                    "year": cycle.year,
+                    "budget_remaining_before": remaining,  # None: no allocation set for the year
+                },
             )
     return cycle
 

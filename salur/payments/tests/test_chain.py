@@ -75,7 +75,7 @@ def test_maker_cannot_approve_and_nothing_changes(golden_cycle_inputs, people, c
 
 
 def test_budget_refusal_changes_nothing_and_cancel_releases_the_commitment(
-    golden_cycle_inputs, people, capsys
+    golden_cycle_inputs, people, capsys, settings
 ):
     run(capsys, "cycle_create", program="PKH", period="2024-T2", user=people["maker"])
     run(capsys, "cycle_create", program="PKH", period="2024-T3", user=people["maker"])
@@ -86,10 +86,16 @@ def test_budget_refusal_changes_nothing_and_cancel_releases_the_commitment(
     with pytest.raises(CommandFailed, match="melebihi sisa pagu"):
         run(capsys, "cycle_approve", "PKH-2024-T3", user=people["checker"])
     assert _snapshot() == before
-    # Without an allocation for the year nothing can be approved.
+    # Without an allocation for the year there is nothing to check against, unless the setting requires one.
     run(capsys, "cycle_create", program="SEMBAKO", period="2024-05", user=people["maker"])
+    run(capsys, "cycle_create", program="SEMBAKO", period="2024-06", user=people["maker"])
+    settings.SALUR_REQUIRE_BUDGET = True
     with pytest.raises(CommandFailed, match="melebihi sisa pagu"):
         run(capsys, "cycle_approve", "SEMBAKO-2024-05", user=people["checker"])
+    settings.SALUR_REQUIRE_BUDGET = False
+    assert (
+        run(capsys, "cycle_approve", "SEMBAKO-2024-06", json=True, user=people["checker"])["approved"] is True
+    )
     # Cancelling the approved (not yet exported) cycle releases its commitment: T3 now fits.
     run(capsys, "cycle_cancel", CODE, reason="salah periode", user=people["maker"])
     out = run(capsys, "cycle_approve", "PKH-2024-T3", json=True, user=people["checker"])
