@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -17,7 +18,7 @@ TEXT = "Kartu KKS terblokir setelah salah PIN."
 
 
 def _g(**kw):
-    args = {"category": "kartu", "channel": "web", "kode_wilayah": DESA_BATANG, "text": TEXT}
+    args: dict[str, Any] = {"category": "kartu", "channel": "web", "kode_wilayah": DESA_BATANG, "text": TEXT}
     args.update(kw)
     return grievance_create(**args)
 
