@@ -455,27 +455,54 @@ def member_facts(
             pl.col("hamil").cast(pl.Boolean).fill_null(False),
         )
         .with_row_index(M)  # the members' order: it breaks ties between several heads (or spouses)
-        .join(household_index, on="household_id", how="inner")
     )
-    nik_int = pl.col("nik").str.strip_chars().cast(pl.Int64, strict=False)
-    dead = nik_int.is_in(lists.kematian.implode()).fill_null(False)
-    on_asn = nik_int.is_in(lists.asn.implode()).fill_null(False) if exclusions.use_asn_list else pl.lit(False)
-    on_tni = (
-        nik_int.is_in(lists.tni_polri.implode()).fill_null(False)
-        if exclusions.use_tni_polri_list
-        else pl.lit(False)
-    )
-    alive = ~dead
+    # The dense household index of each member. Database ids are nearly consecutive: a lookup array indexed by
+    # id - min gives it with one gather (a hash join of millions of members costs seconds on two cores); sparse
+    # ids fall back to a binary search in the sorted ids. Members of unknown households are dropped.
+    index = household_index.select(H, pl.col("household_id").cast(pl.Int64)).collect()
+    ids = index["household_id"]
+    if ids.len() == 0:
+        return _member_columns(
+            m.with_columns(pl.lit(None, dtype=pl.UInt32).alias(H)).filter(False), period, lists, exclusions
+        )
+    low, high = int(ids.min()), int(ids.max())  # type: ignore[arg-type]
+    hid = pl.col("household_id")
+    if high - low < 4 * ids.len() + 1024:
+        lookup = pl.Series(H, [None] * (high - low + 1), dtype=pl.UInt32).scatter(ids - low, index[H])
+        inside = (hid >= low) & (hid <= high)
+        found = pl.when(inside).then(pl.lit(lookup).gather((hid - low).clip(0, high - low)))
+    else:
+        ordered = index.sort("household_id")
+        pos = pl.lit(ordered["household_id"]).search_sorted(hid).clip(upper_bound=ids.len() - 1)
+        found = pl.when(pl.lit(ordered["household_id"]).gather(pos) == hid).then(
+            pl.lit(ordered[H]).gather(pos)
+        )
+    m = m.with_columns(found.alias(H)).filter(pl.col(H).is_not_null())
+    return _member_columns(m, period, lists, exclusions)
+
+
+def _member_columns(
+    m: pl.LazyFrame, period: Period, lists: ReferenceLists, exclusions: Exclusions
+) -> pl.LazyFrame:
+    # Each derived column once, in steps (Polars does not always share a repeated sub-expression).
+    nik_int = pl.col("nik_int")
+    alive = pl.col("alive")
     job = pl.col("pekerjaan")
-    return m.with_columns(
-        nik_int.alias("nik_int"),
-        alive.alias("alive"),
-        # The lists as such, for administrators' rules (rules.py: asn_list, tni_polri_list).
-        nik_int.is_in(lists.asn.implode()).fill_null(False).alias("asn_list"),
-        nik_int.is_in(lists.tni_polri.implode()).fill_null(False).alias("tni_polri_list"),
-        age_at(pl.col("tanggal_lahir"), period.reference_date).alias("age"),
-        (alive & (on_asn | job.is_in(list(exclusions.asn_pekerjaan)))).alias("asn"),
-        (alive & (on_tni | job.is_in(list(exclusions.tni_polri_pekerjaan)))).alias("tni_polri"),
+    on_asn = pl.col("asn_list") if exclusions.use_asn_list else pl.lit(False)
+    on_tni = pl.col("tni_polri_list") if exclusions.use_tni_polri_list else pl.lit(False)
+    return (
+        m.with_columns(pl.col("nik").str.strip_chars().cast(pl.Int64, strict=False).alias("nik_int"))
+        .with_columns(
+            (~nik_int.is_in(lists.kematian.implode()).fill_null(False)).alias("alive"),
+            # The lists as such, also for administrators' rules (rules.py: asn_list, tni_polri_list).
+            nik_int.is_in(lists.asn.implode()).fill_null(False).alias("asn_list"),
+            nik_int.is_in(lists.tni_polri.implode()).fill_null(False).alias("tni_polri_list"),
+            age_at(pl.col("tanggal_lahir"), period.reference_date).alias("age"),
+        )
+        .with_columns(
+            (alive & (on_asn | job.is_in(list(exclusions.asn_pekerjaan)))).alias("asn"),
+            (alive & (on_tni | job.is_in(list(exclusions.tni_polri_pekerjaan)))).alias("tni_polri"),
+        )
     )
 
 
