@@ -117,7 +117,10 @@ TEMPLATES = [
 DEFAULT_SQLITE_PATH = VAR_DIR / "salur.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"), conn_max_age=0
+        os.environ.get("DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
+        # Persistent connections for a production server (e.g. 60): SALUR_DB_CONN_MAX_AGE seconds; 0 = per request.
+        conn_max_age=int(os.environ.get("SALUR_DB_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -149,8 +149,20 @@ def import_job_run(
         progress=100,
         finished_at=timezone.now(),
     )
+    analyze_after_import()
     quality_after_import(job)
     return summary
+
+
+def analyze_after_import() -> None:
+    """Fresh planner statistics on PostgreSQL after a bulk import, so that lookups right after it use the indexes."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE registry_household")
+        cursor.execute("ANALYZE registry_member")
 
 
 def quality_after_import(job: ImportJob) -> None:

@@ -25,6 +25,17 @@ def test_the_demo_builds_units_users_for_every_role_and_a_registry_and_can_run_a
     assert seen.exists()
     assert all(h.wilayah_id[:4] in ("3323", "3325") for h in seen)
     assert User.objects.get(username="desa_batang").unit.kind == "desa"
+    # The chain ran on it: cycles computed by one user, approved by another, paid, reconciled.
+    from salur.cycles.models import Cycle
+    from salur.payments.models import Payment, StatusImport
+
+    cycles = list(Cycle.objects.select_related("created_by"))
+    assert {c.program.code for c in cycles} >= {"PKH", "SEMBAKO"}
+    assert all(c.status == "diekspor" for c in cycles if c.program.code in ("PKH", "SEMBAKO"))
+    assert Payment.objects.filter(status="DIBAYAR").exists()
+    assert StatusImport.objects.exists()
     n_units, n_households = Unit.objects.count(), Household.objects.count()
+    state = (Cycle.objects.count(), Payment.objects.count(), StatusImport.objects.count())
     call_command("demo", households=400)
     assert (Unit.objects.count(), Household.objects.count()) == (n_units, n_households)
+    assert (Cycle.objects.count(), Payment.objects.count(), StatusImport.objects.count()) == state
