@@ -636,20 +636,20 @@ def choose_recipient(facts: pl.LazyFrame, rules: tuple[str, ...]) -> pl.LazyFram
     for i, rule in enumerate(rules):
         if rule == TERTUA:
             by_age = by_age | (pl.col("_p") == i)
-    order = ["_p", "_k1", "_k2"]
+    # The first (lowest) key per household, without sorting inside groups: keep the rows whose (rule, birth date)
+    # is the household's lowest, then the one with the lowest second key (nik or position, unique per member).
+    k1 = pl.when(by_age).then(pl.col("tanggal_lahir").cast(pl.Int64)).otherwise(0).fill_null(1 << 20)
+    first = pl.col("_p").cast(pl.Int64) * (1 << 22) + (k1 + (1 << 21)).clip(0, (1 << 22) - 1)
+    k2 = pl.when(by_age).then(pl.col("nik_int")).otherwise(pl.col(M).cast(pl.Int64)).fill_null(2**62)
     return (
         facts.filter(pl.col("alive"))
         .select(H, M, "nik", "nama", "tanggal_lahir", "nik_int", priority.alias("_p"))
         .filter(pl.col("_p") < len(rules))
-        .with_columns(
-            pl.when(by_age).then(pl.col("tanggal_lahir").cast(pl.Int64)).otherwise(0).alias("_k1"),
-            pl.when(by_age).then(pl.col("nik_int")).otherwise(pl.col(M).cast(pl.Int64)).alias("_k2"),
-        )
+        .with_columns(first.alias("_k1"), k2.alias("_k2"))
+        .filter(pl.col("_k1") == pl.col("_k1").min().over(H))
+        .filter(pl.col("_k2") == pl.col("_k2").min().over(H))
         .group_by(H)
-        .agg(
-            pl.col("nik").sort_by(order, nulls_last=True).first().alias("nik_penerima"),
-            pl.col("nama").sort_by(order, nulls_last=True).first().alias("nama_penerima"),
-        )
+        .agg(pl.col("nik").first().alias("nik_penerima"), pl.col("nama").first().alias("nama_penerima"))
     )
 
 
