@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,8 @@ from salur.targeting import pmt
 from salur.targeting.batch import pipeline
 from salur.targeting.models import PmtModel, ScoreRun
 from salur.targeting.selectors import ActiveModel, active_model
+
+log = logging.getLogger("salur.targeting")
 
 CAPABILITY = "targeting.run"
 _LOCK_KEY = 0x5A1A_7A36  # one score or activation at a time (PostgreSQL advisory lock)
@@ -122,16 +126,27 @@ def pmt_score(*, actor: Any) -> ScoreRun:
     capita (pmt.national_desil). A supplied desil is never overwritten."""
     _require_runner(actor)
     started = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - clock[0], 2)
+        clock[0] = now
+
     with transaction.atomic():
         _lock()
         model = active_model()
         inputs = pipeline.read_inputs()
+        lap("read")
         hh = inputs.households
         base = pmt.household_base(hh, inputs.members)
         scored = pmt.score(base, model.weights)
         final = pipeline.final_desil(hh, scored)
+        lap("compute")
         changed = final.filter(pl.col("_changed"))
         updated = pipeline.write_scores(changed)
+        lap("write")
         supplied = int(final["_supplied"].sum())
         run = ScoreRun.objects.create(
             model=model.row,
@@ -170,8 +185,11 @@ def pmt_score(*, actor: Any) -> ScoreRun:
                 "desil_computed": run.desil_computed,
             },
         )
+        lap("digests_and_audit")
         run.seconds = round(time.perf_counter() - started, 3)
         ScoreRun.objects.filter(pk=run.pk).update(seconds=run.seconds)
+    lap("commit")
+    log.info("targeting score timings (s): %s", json.dumps(timings))
     return run
 
 
