@@ -36,6 +36,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _own_jobs_dir(settings, tmp_path_factory):
+    """Import jobs of parallel test workers (each with its own database, so the same job ids) keep their progress
+    files apart."""
+    settings.SALUR_JOBS_DIR = tmp_path_factory.getbasetemp() / "jobs"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Tests make users by the dozen; the production hasher's cost (PBKDF2) is not what they test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
