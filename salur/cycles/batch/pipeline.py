@@ -140,7 +140,7 @@ def read_inputs(*, extra_household: Sequence[str] = (), extra_member: Sequence[s
         _as_text("disabilitas").fill_null(""),
         _as_text("hamil").str.to_lowercase().is_in(["1", "t", "true"]).alias("hamil"),
     )
-    lists = {kind: active_list_niks(kind).cast(pl.Utf8).unique().sort() for kind in LIST_KINDS}
+    lists = {kind: _list_niks(kind) for kind in LIST_KINDS}
     excluded_members, excluded_households = cycle_exclusions()
     if excluded_households:
         gone = pl.Series(excluded_households, dtype=pl.Int64)
@@ -167,6 +167,23 @@ def read_inputs(*, extra_household: Sequence[str] = (), extra_member: Sequence[s
                 maintain_order="left",
             )
     return Inputs(households=households, members=members, lists=lists)
+
+
+def _list_niks(kind: str) -> pl.Series:
+    """The NIKs on the active list of `kind`, plus the members a reviewer matched to a list row without a usable
+    NIK (salur/dataquality: confirmed name matches are flagged, never automatic ones)."""
+    from salur.dataquality.models import LIST_FLAG, ListKind
+
+    flag = str(LIST_FLAG[ListKind(kind)])  # a constant of the code, not user input
+    matched = read_frame(
+        "SELECT m.nik FROM dataquality_crosscheckflag f JOIN registry_member m ON m.id = f.member_id"
+        f" WHERE f.kind = '{flag}'",
+        all_text=True,
+    )
+    niks = active_list_niks(kind).cast(pl.Utf8)
+    if matched.height:
+        niks = pl.concat([niks, matched["nik"].cast(pl.Utf8)])
+    return niks.unique().sort()
 
 
 def snapshot_sha256(inputs: Inputs, config: dict[str, Any]) -> str:

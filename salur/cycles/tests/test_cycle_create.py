@@ -246,3 +246,43 @@ def test_the_default_rules_compile():
             compile_rule(spec.eligibility_rule, "eligibility")
         if spec.amount_rule:
             compile_rule(spec.amount_rule, "amount")
+
+
+@pytest.mark.django_db
+def test_a_confirmed_name_match_and_a_merged_duplicate_count_in_the_next_cycle(
+    golden_cycle_inputs, monkeypatch
+):
+    """A reviewer-confirmed ASN name match excludes the household; a household merged away as a duplicate is
+    not decided at all (salur/dataquality)."""
+    from salur.dataquality.models import CrosscheckFlag, ReferenceList
+    from salur.registry.models import Member
+
+    call_command("cycle_create", program="SEMBAKO", period="2024-05")
+    eligible = list(
+        Entitlement.objects.filter(cycle__code="SEMBAKO-2024-05", eligible=True).order_by("household_id")[:1]
+    )
+    target = eligible[0].household_id
+    member = Member.objects.filter(household_id=target).order_by("id").first()
+    CrosscheckFlag.objects.create(
+        member=member,
+        kind="ASN",
+        reference_list=ReferenceList.objects.get(kind="asn", active=True),
+        by_nik=False,
+    )
+    call_command("cycle_create", program="SEMBAKO", period="2024-06")
+    decision = Entitlement.objects.get(cycle__code="SEMBAKO-2024-06", household_id=target)
+    assert not decision.eligible
+    assert "ANGGOTA_ASN" in decision.reason_list
+    # A household that a confirmed merge marked duplicate is left out of the next cycle altogether.
+    other = eligible_other = Entitlement.objects.filter(
+        cycle__code="SEMBAKO-2024-05", eligible=True
+    ).order_by("-household_id")[0]
+    monkeypatch.setattr(pipeline, "cycle_exclusions", lambda: ([], [other.household_id]))
+    call_command("cycle_create", program="SEMBAKO", period="2024-07")
+    assert not Entitlement.objects.filter(
+        cycle__code="SEMBAKO-2024-07", household_id=eligible_other.household_id
+    ).exists()
+    assert (
+        Entitlement.objects.filter(cycle__code="SEMBAKO-2024-07").count()
+        == Entitlement.objects.filter(cycle__code="SEMBAKO-2024-05").count() - 1
+    )
