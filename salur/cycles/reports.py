@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from salur.core.bulk import read_frame
 from salur.cycles.models import Cycle
-from salur.payments.selectors import _scope_sql
+from salur.payments.selectors import scope_sql
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -54,12 +54,13 @@ def cycle_report(cycle: Cycle, *, actor: Any = None, level: str = "kabupaten") -
     """KPM and rupiah of a cycle's eligible entitlements by provinsi, kabupaten/kota (or provinsi only) and
     channel, with the names of the regions, largest first within the province."""
     width = 2 if level == "provinsi" else 4
-    scope = _scope_sql(actor, "e.kode_wilayah")
+    scope, scope_params = scope_sql(actor, "e.kode_wilayah")
     frame = read_frame(
         f"SELECT SUBSTR(e.kode_wilayah, 1, {width}) AS kode, e.channel AS saluran, COUNT(*) AS kpm,"
         " SUM(e.nominal) AS rupiah FROM cycles_entitlement e"
-        f" WHERE e.cycle_id = {int(cycle.pk)} AND e.eligible{scope}"
+        f" WHERE e.cycle_id = %s AND e.eligible{scope}"
         f" GROUP BY SUBSTR(e.kode_wilayah, 1, {width}), e.channel",
+        [cycle.pk, *scope_params],
         all_text=True,
     )
     if frame.height == 0:

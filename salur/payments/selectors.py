@@ -21,27 +21,24 @@ from salur.payments.models import PaymentStatus
 from salur.payments.signing import SIGNED_FIELDS, sign_frame
 
 
-def _scope_sql(actor: Any, column: str = "p.kode_wilayah") -> str:
-    """A WHERE fragment for the actor's region scope (prefixes are digits and dots only, checked)."""
+def scope_sql(actor: Any, column: str = "p.kode_wilayah") -> tuple[str, list[str]]:
+    """A WHERE fragment for the actor's region scope, with its parameters (prefix patterns, never pasted)."""
     if actor is None:
-        return ""
+        return "", []
     prefixes = [p.replace(".", "") for p in scope_prefixes(actor)]
     if not prefixes:
-        return ""
-    for p in prefixes:
-        if not p.isdigit():
-            raise ValueError("kode wilayah cakupan tidak sah")
-    return " AND (" + " OR ".join(f"{column} LIKE '{p}%'" for p in prefixes) + ")"
+        return "", []
+    return " AND (" + " OR ".join(f"{column} LIKE %s" for _ in prefixes) + ")", [f"{p}%" for p in prefixes]
 
 
 def reconciliation(cycle: Cycle, *, actor: Any = None) -> dict[str, Any]:
     """The contract's reconciliation of a cycle (every batch), optionally limited to the actor's region."""
-    scope = _scope_sql(actor)
+    scope, scope_params = scope_sql(actor)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT p.status, p.channel, COUNT(*), COALESCE(SUM(p.nominal), 0) FROM payments_payment p"
             f" WHERE p.cycle_id = %s{scope} GROUP BY p.status, p.channel",
-            [cycle.pk],
+            [cycle.pk, *scope_params],
         )
         groups = cursor.fetchall()
         cursor.execute(
@@ -49,7 +46,7 @@ def reconciliation(cycle: Cycle, *, actor: Any = None) -> dict[str, Any]:
             f" AND p.status IN ('GAGAL', 'TIDAK_DIAMBIL'){scope}"
             " AND NOT EXISTS (SELECT 1 FROM payments_payment q WHERE q.program_code = p.program_code"
             " AND q.period = p.period AND q.household_id = p.household_id AND q.batch_id > p.batch_id)",
-            [cycle.pk],
+            [cycle.pk, *scope_params],
         )
         retur = int(cursor.fetchone()[0])
         cursor.execute(
