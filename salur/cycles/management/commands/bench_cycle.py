@@ -42,6 +42,15 @@ def _step(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024, stdout
 
 
+# A new BLT version that takes every household with a living member (programs.services, audited as any edit).
+ALL_ELIGIBLE = (
+    "from django.contrib.auth import get_user_model; from salur.programs.models import Program; "
+    "from salur.programs.services import program_version_create; "
+    "program_version_create(actor=get_user_model().objects.get(username='bench_maker'), "
+    "program=Program.objects.get(code='BLT'), changes={'eligibility_rule': 'jumlah_anggota >= 1'})"
+)
+
+
 class Command(SalurCommand):
     help = "Benchmark siklus: buat, setujui, ekspor, dan impor status untuk N keluarga pada basis data sekali pakai."
 
@@ -51,6 +60,12 @@ class Command(SalurCommand):
         parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
         parser.add_argument("--workdir", type=Path, default=None)
         parser.add_argument("--keep", action="store_true", help="keep the throwaway database and files")
+        parser.add_argument(
+            "--all-eligible",
+            action="store_true",
+            help="a BLT month whose rule takes every household with a living member (payments = households), "
+            "instead of a PKH tahap (about a quarter of them)",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -92,26 +107,38 @@ class Command(SalurCommand):
             s, mb, out = _step([*salur, "import", "registry", "--keluarga", str(workdir / "data" / "keluarga.csv"),
                                 "--anggota", str(workdir / "data" / "anggota.csv"), "--json"], maker)  # fmt: skip
             steps["import"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
-            _step(
-                [*salur, "budget", "set", "--program", "PKH", "--year", "2024", "--amount", str(10**15)],
-                maker,
-            )
+            program, period = ("BLT", "2024-05") if options["all_eligible"] else ("PKH", "2024-T2")
+            code = f"{program}-{period}"
+            if options["all_eligible"]:
+                _step([*salur, "shell", "-c", ALL_ELIGIBLE], maker)
+            budget = [
+                *salur,
+                "budget",
+                "set",
+                "--program",
+                program,
+                "--year",
+                "2024",
+                "--amount",
+                str(10**15),
+            ]
+            _step(budget, maker)
             s, mb, out = _step(
-                [*salur, "cycle", "create", "--program", "PKH", "--period", "2024-T2", "--json"], maker
+                [*salur, "cycle", "create", "--program", program, "--period", period, "--json"], maker
             )
             created = json.loads(out)
             steps["create"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
-            s, mb, _ = _step([*salur, "cycle", "approve", "PKH-2024-T2", "--json"], checker)
+            s, mb, _ = _step([*salur, "cycle", "approve", code, "--json"], checker)
             steps["approve"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
             s, mb, out = _step(
-                [*salur, "payments", "export", "PKH-2024-T2", "--out", str(workdir / "files"), "--json"],
+                [*salur, "payments", "export", code, "--out", str(workdir / "files"), "--json"],
                 maker,
             )
             steps["export"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
             files = json.loads(out)["files"]
             payments = sum(f["jumlah_baris"] for f in files)
             s, mb, _ = _step(
-                [*salur, "payments", "export", "PKH-2024-T2", "--out", str(workdir / "files2"), "--json"],
+                [*salur, "payments", "export", code, "--out", str(workdir / "files2"), "--json"],
                 maker,
             )
             steps["export_again"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
@@ -146,6 +173,7 @@ class Command(SalurCommand):
             if not options["keep"]:
                 drop()  # type: ignore[operator]
         result = {
+            "cycle": code,
             "backend": "postgresql" if url.startswith("postgres") else "sqlite",
             "households": n,
             "eligible": created["eligible"],
