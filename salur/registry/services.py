@@ -50,7 +50,9 @@ def job_progress_write(job_id: int, fraction: float, stage: str) -> None:
     """Progress lives in a small file beside the job: the import's own transaction hides its DB writes."""
     path = _progress_file(job_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"progress.{os.getpid()}.{threading.get_ident()}.tmp")  # writers never share a tmp file
+    tmp = path.with_name(
+        f"progress.{os.getpid()}.{threading.get_ident()}.tmp"
+    )  # writers never share a tmp file
     tmp.write_text(json.dumps({"progress": round(fraction * 100), "stage": stage}))
     tmp.replace(path)
 

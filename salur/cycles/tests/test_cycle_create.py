@@ -262,7 +262,7 @@ def test_a_confirmed_name_match_and_a_merged_duplicate_count_in_the_next_cycle(
         Entitlement.objects.filter(cycle__code="SEMBAKO-2024-05", eligible=True).order_by("household_id")[:1]
     )
     target = eligible[0].household_id
-    member = Member.objects.filter(household_id=target).order_by("id").first()
+    member = Member.objects.filter(household_id=target).order_by("id")[0]
     CrosscheckFlag.objects.create(
         member=member,
         kind="ASN",

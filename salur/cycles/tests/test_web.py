@@ -46,7 +46,7 @@ def test_the_money_path_through_the_web(golden_cycle_inputs, admin_user, make_us
     assert name in page
     download = maker.get(f"/siklus/{CODE}/berkas/{name}")
     assert download.status_code == 200
-    body = b"".join(download.streaming_content).decode()
+    body = b"".join(download.streaming_content).decode()  # type: ignore[attr-defined]
     assert body.startswith("id_pembayaran,kode_siklus,program,no_kk,")
     assert first.id_pembayaran in body
 
