@@ -102,7 +102,7 @@ def run(users: dict[str, Any], log: Callable[[str], None]) -> None:
             f"{reports.headline(cycle)}; dibayar {reports.thousands(paid['count'])} KPM "
             f"({reports.rupiah(paid['amount'])}), retur {reports.rupiah(rec['retur_amount'])}."
         )
-    for row in absorption(None, year):
+    for row in (r for r in absorption(None, year) if r["allocation"]):
         log(
             f"Penyerapan {row['program']} {year}: {row['absorption_pct']}% dari pagu Rp{row['allocation']:,}.".replace(
                 ",", "."

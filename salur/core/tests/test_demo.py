@@ -34,6 +34,9 @@ def test_the_demo_builds_units_users_for_every_role_and_a_registry_and_can_run_a
     assert all(c.status == "diekspor" for c in cycles if c.program.code in ("PKH", "SEMBAKO"))
     assert Payment.objects.filter(status="DIBAYAR").exists()
     assert StatusImport.objects.exists()
+    assert Cycle.objects.filter(
+        program__code="SANTUNAN", status="diekspor"
+    ).exists()  # santunan paid by cycle
     n_units, n_households = Unit.objects.count(), Household.objects.count()
     state = (Cycle.objects.count(), Payment.objects.count(), StatusImport.objects.count())
     call_command("demo", households=400)
