@@ -23,7 +23,7 @@ from salur.core.bulk import copy_frame
 from salur.core.errors import NotFound, SalurError, UnreadableFile
 from salur.cycles.models import Cycle, CycleStatus
 from salur.payments.batch import files, status
-from salur.payments.models import ExportFile, PaymentBatch, StatusImport, StatusProblem
+from salur.payments.models import ExportFile, PaymentBatch, StatusImport
 
 BATCH_APPROVE_STEP = "payment_batch.approve"
 
@@ -294,15 +294,3 @@ def status_import(*, actor: Any, path: Path, file_name: str | None = None) -> St
         problems=outcome.problem_counts,
         problem_rows=outcome.problem_rows.to_dicts()[:1000],
     )
-
-
-def status_problems_csv(status_import_id: int) -> str:
-    rows = StatusProblem.objects.filter(status_import_id=status_import_id).order_by("line")
-    frame = pl.DataFrame(
-        [
-            {"baris": r.line, "id_pembayaran": r.id_pembayaran, "kode": r.code, "keterangan": r.detail}
-            for r in rows
-        ],
-        schema={"baris": pl.Int64, "id_pembayaran": pl.Utf8, "kode": pl.Utf8, "keterangan": pl.Utf8},
-    )
-    return frame.write_csv()
