@@ -136,6 +136,8 @@ class ResolveIn(Schema):
 class DecideIn(Schema):
     status: str
     outcome: str = ""
+    program: str = ""  # usul approved: the program it is proposed for in enrolment
+    no_kk: str = ""  # usul approved: the household in the registry (default: the usul's KK number)
 
 
 class SubmissionOut(Schema):
@@ -328,7 +330,12 @@ def submission_decide(request: HttpRequest, tracking_no: str, payload: DecideIn)
         raise HttpError(404, NOT_FOUND)
     try:
         return services.submission_decide(
-            actor=actor, submission=s, status=payload.status, outcome=payload.outcome
+            actor=actor,
+            submission=s,
+            status=payload.status,
+            outcome=payload.outcome,
+            program_code=payload.program,
+            no_kk=payload.no_kk,
         )
     except PermissionDenied:
         raise

@@ -87,6 +87,26 @@ class DecideForm(forms.Form):
     )
 
 
+class DecideUsulForm(DecideForm):
+    """An usul approved becomes an usulan in enrolment: the program and the household's KK number in the registry."""
+
+    program = forms.ChoiceField(label="Usulkan ke program (jika disetujui)", required=False)
+    no_kk = forms.RegexField(
+        label="Nomor KK di registri (jika disetujui)", regex=r"^\d{16}$", required=False, max_length=16
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from salur.programs.models import Program
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["program"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "— pilih program —")] + [
+            (code, f"{code} · {nama}")
+            for code, nama in Program.objects.order_by("code").values_list("code", "nama")
+        ]
+
+
 class SubmissionFilterForm(forms.Form):
     kind = forms.ChoiceField(label="Jenis", required=False, choices=[("", "Semua"), *SubmissionKind.choices])
     status = forms.ChoiceField(

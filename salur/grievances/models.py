@@ -189,6 +189,13 @@ class Submission(models.Model):
     )
     reason = models.CharField(max_length=12, choices=SanggahReason.choices, blank=True, default="")
     text = models.TextField("Uraian")
+    # A photo or PDF from the citizen (checked like a grievance's: type by its first bytes, at most 2 MB); staff
+    # download it through a scoped, audited view, never from a public media URL.
+    attachment = models.FileField(upload_to="submissions/%Y/%m/", blank=True, default="")
+    # usul approved: the enrolment proposal (usulan) it became in salur.enrolment
+    enrolment = models.ForeignKey(
+        "enrolment.Enrolment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(
         max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.DITERIMA
     )

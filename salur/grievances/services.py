@@ -43,7 +43,9 @@ from salur.grievances.models import (
     SubmissionStatus,
     Tier,
 )
+from salur.programs.models import Program
 from salur.regions.models import Region, undotted
+from salur.registry.models import Household
 
 # No 0/O, 1/I/L: a number read out over the phone or copied from a slip should not be misread.
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -208,6 +210,45 @@ def grievance_create(
             },
         )
     return g
+
+
+ATTACHMENT_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
+
+
+def attachment_open(*, actor: Any, item: Grievance | Submission) -> tuple[Any, str, str]:
+    """The attachment of a grievance, usul or sanggah for staff: (open file, download name, content type).
+
+    The caller has found `item` through the scoped selectors (region scope; a grievance never reaches the worker
+    it names); here the capability and the region are checked again and the download is written to the audit
+    trail. The download name carries the tracking number only, never a name or a NIK.
+
+    Masking: a photo of a KK or a KTP shows whole NIKs and cannot be masked, so only roles that see the full NIK
+    (`registry.full_nik`) may open attachments; the others see that there is one.
+    """
+    require(actor, "grievance.view")
+    if not can(actor, "registry.full_nik"):
+        raise PermissionDenied("Lampiran dapat memuat NIK lengkap: peran Anda tidak dapat membukanya")
+    require_in_scope(actor, item.wilayah_id)
+    if isinstance(item, Grievance) and item.named_worker_id is not None and item.named_worker_id == actor.pk:
+        raise PermissionDenied("Pengaduan ini tentang Anda: lampirannya tidak dapat Anda buka")
+    if not item.attachment:
+        raise SalurError("Tidak ada lampiran")
+    stored = str(item.attachment.name)
+    ext = stored.rsplit(".", 1)[-1].lower()
+    content_type = ATTACHMENT_CONTENT_TYPES.get(ext, "application/octet-stream")
+    try:
+        fh = item.attachment.open("rb")
+    except FileNotFoundError as exc:
+        raise SalurError("Berkas lampiran tidak ditemukan di penyimpanan") from exc
+    object_type = "grievances.grievance" if isinstance(item, Grievance) else "grievances.submission"
+    audit_record(
+        actor=actor,
+        action="attachment.download",
+        object_type=object_type,
+        object_id=item.tracking_no,
+        detail={"file": stored.rsplit("/", 1)[-1], "size": item.attachment.size},
+    )
+    return fh, f"lampiran-{item.tracking_no}.{ext}", content_type
 
 
 def _ext(upload: UploadedFile) -> str:
@@ -412,7 +453,13 @@ def grievances_escalate(*, actor: Any = None, now: dt.datetime | None = None) ->
 
 
 def _submission_snapshot(s: Submission) -> dict[str, Any]:
-    return {"status": s.status, "unit": s.unit_id, "kind": s.kind, "household": s.household_id}
+    return {
+        "status": s.status,
+        "unit": s.unit_id,
+        "kind": s.kind,
+        "household": s.household_id,
+        "enrolment": s.enrolment_id,
+    }
 
 
 def submission_create(
@@ -431,6 +478,7 @@ def submission_create(
     household: Any = None,
     reason: str = "",
     channel: str = Channel.WEB,
+    attachment: UploadedFile | None = None,
 ) -> Submission:
     """An usul (propose a household) or sanggah (dispute a recipient), routed to the responsible Dinsos."""
     if actor is not None and getattr(actor, "is_authenticated", False):
@@ -461,6 +509,7 @@ def submission_create(
             raise SalurError("Pilih alasan sanggahan")
         region = household.wilayah
         relation, no_kk, nama_kepala, alamat, jumlah_anggota = "", "", "", "", None
+    check_attachment(attachment)
     unit, _tier = route_unit(kode_wilayah=region.kode)
     with transaction.atomic():
         s = Submission(
@@ -480,6 +529,8 @@ def submission_create(
             text=text,
             created_by=actor,
         )
+        if attachment is not None:
+            s.attachment.save(f"{secrets.token_hex(8)}.{_ext(attachment)}", attachment, save=False)
         _save_with_tracking_no(s, PREFIX[kind])
         audit_record(
             actor=actor,
@@ -492,8 +543,22 @@ def submission_create(
     return s
 
 
-def submission_decide(*, actor: Any, submission: Submission, status: str, outcome: str) -> Submission:
-    """Move an usul/sanggah through verification: verifikasi, then disetujui or ditolak with the outcome."""
+def submission_decide(
+    *,
+    actor: Any,
+    submission: Submission,
+    status: str,
+    outcome: str,
+    program_code: str = "",
+    no_kk: str = "",
+) -> Submission:
+    """Move an usul/sanggah through verification: verifikasi, then disetujui or ditolak with the outcome.
+
+    Approving an usul proposes the household for a program in enrolment (`enrolment_propose`, an usulan that then
+    goes through verifikasi and penetapan there): `program_code` and the household's `no_kk` (the usul's own when
+    empty) are required, the household must be in the registry within the actor's region, and the actor needs
+    `enrolment.propose`. Both happen in one transaction: a refusal of the proposal leaves the usul undecided.
+    """
     require(actor, "grievance.handle")
     require_in_scope(actor, submission.wilayah_id)
     if submission.status not in OPEN_SUBMISSION_STATUSES:
@@ -501,15 +566,32 @@ def submission_decide(*, actor: Any, submission: Submission, status: str, outcom
     if status not in (SubmissionStatus.VERIFIKASI, SubmissionStatus.DISETUJUI, SubmissionStatus.DITOLAK):
         raise SalurError("Status tidak dikenal")
     outcome = _clean_text(outcome, field="Hasil verifikasi", required=status != SubmissionStatus.VERIFIKASI)
+    propose = submission.kind == SubmissionKind.USUL and status == SubmissionStatus.DISETUJUI
+    target = _usul_target(actor, submission, program_code, no_kk) if propose else None
     before = _submission_snapshot(submission)
     with transaction.atomic():
+        fields = ["status", "outcome", "decided_at", "decided_by"]
+        if target is not None:
+            from salur.enrolment.services import enrolment_propose
+
+            household, program = target
+            enrolment = enrolment_propose(
+                actor=actor,
+                household=household,
+                program=program,
+                reason=f"Usul warga {submission.tracking_no}: {outcome}"[:300],
+                notes=submission.text,
+            )
+            submission.household = household
+            submission.enrolment = enrolment
+            fields += ["household", "enrolment"]
         submission.status = status
         if outcome:
             submission.outcome = outcome
         if status != SubmissionStatus.VERIFIKASI:
             submission.decided_at = timezone.now()
             submission.decided_by = actor
-        submission.save(update_fields=["status", "outcome", "decided_at", "decided_by"])
+        submission.save(update_fields=fields)
         audit_record(
             actor=actor,
             action=f"{submission.kind}.decide",
@@ -519,3 +601,28 @@ def submission_decide(*, actor: Any, submission: Submission, status: str, outcom
             after=_submission_snapshot(submission),
         )
     return submission
+
+
+def _usul_target(
+    actor: Any, submission: Submission, program_code: str, no_kk: str
+) -> tuple[Household, Program]:
+    """The registry household and the program an approved usul is proposed for, or a refusal in Indonesian."""
+    from salur.registry.selectors import households_visible_to
+
+    if not can(actor, "enrolment.propose"):
+        raise PermissionDenied(
+            "Menyetujui usul berarti mengusulkan keluarga ke program: peran Anda tidak dapat"
+        )
+    program = Program.objects.filter(code=(program_code or "").strip().upper()).first()
+    if program is None:
+        raise SalurError("Pilih program yang diusulkan untuk keluarga ini")
+    no_kk = (no_kk or submission.no_kk or "").strip()
+    if len(no_kk) != 16 or not no_kk.isdigit():
+        raise SalurError("Tulis nomor KK keluarga yang diusulkan (16 angka) sesuai registri")
+    household = households_visible_to(actor).filter(no_kk=no_kk).select_related("wilayah").first()
+    if household is None:
+        raise SalurError(
+            "Keluarga dengan nomor KK ini belum ada di registri wilayah Anda: daftarkan dulu melalui registri, "
+            "lalu setujui usul ini"
+        )
+    return household, program

@@ -12,5 +12,7 @@ urlpatterns = [
     path("baru/", views.intake, name="intake"),
     path("usulan/", views.submissions, name="submissions"),
     path("usulan/<str:tracking_no>/", views.submission_detail, name="submission_detail"),
+    path("usulan/<str:tracking_no>/lampiran/", views.submission_attachment, name="submission_attachment"),
     path("<str:tracking_no>/", views.detail, name="detail"),
+    path("<str:tracking_no>/lampiran/", views.attachment, name="attachment"),
 ]

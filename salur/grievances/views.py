@@ -8,25 +8,27 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from salur.core.access import can, in_scope
-from salur.core.errors import SalurError
+from salur.core.errors import PermissionDenied, SalurError
 from salur.core.web import capability_required
 from salur.grievances import selectors, services
 from salur.grievances.forms import (
     AssignForm,
     DecideForm,
+    DecideUsulForm,
     IntakeForm,
     QueueFilterForm,
     ResolveForm,
     SubmissionFilterForm,
 )
-from salur.grievances.models import Grievance
+from salur.grievances.models import Grievance, Submission, SubmissionKind
 
 PAGE_SIZE = 50
 
@@ -153,6 +155,7 @@ def detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
             "assign_form": assign_form,
             "resolve_form": resolve_form,
             "can_handle": can(request.user, "grievance.handle") and g.is_open,
+            "can_download": can(request.user, "registry.full_nik"),
         },
     )
 
@@ -223,7 +226,10 @@ def submission_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
     s = selectors.submission_get(actor=request.user, tracking_no=tracking_no)
     if s is None:
         raise Http404("Pengajuan tidak ditemukan di wilayah Anda")
-    form = DecideForm(request.POST or None)
+    usul = s.kind == SubmissionKind.USUL
+    form = (DecideUsulForm if usul else DecideForm)(
+        request.POST or None, initial={"no_kk": s.no_kk} if usul else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.submission_decide(
@@ -231,6 +237,8 @@ def submission_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
                 submission=s,
                 status=form.cleaned_data["status"],
                 outcome=form.cleaned_data["outcome"],
+                program_code=form.cleaned_data.get("program", ""),
+                no_kk=form.cleaned_data.get("no_kk", ""),
             )
         except SalurError as exc:
             form.add_error(None, str(exc))
@@ -248,5 +256,36 @@ def submission_detail(request: HttpRequest, tracking_no: str) -> HttpResponse:
             "form": form,
             "head": head,
             "can_handle": can(request.user, "grievance.handle") and s.status in ("diterima", "verifikasi"),
+            "can_download": can(request.user, "registry.full_nik"),
         },
     )
+
+
+def _attachment_response(request: HttpRequest, item: Grievance | Submission) -> FileResponse:
+    """The file as a download (never shown inline on our origin), after the service's checks and audit entry."""
+    try:
+        fh, filename, content_type = services.attachment_open(actor=request.user, item=item)
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(str(exc)) from exc
+    except SalurError as exc:
+        raise Http404(str(exc)) from exc
+    response = FileResponse(fh, as_attachment=True, filename=filename, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@capability_required("grievance.view")
+@require_http_methods(["GET"])
+def attachment(request: HttpRequest, tracking_no: str) -> Any:
+    return _attachment_response(request, _grievance_or_404(request, tracking_no))
+
+
+@login_required
+@capability_required("grievance.view")
+@require_http_methods(["GET"])
+def submission_attachment(request: HttpRequest, tracking_no: str) -> Any:
+    s = selectors.submission_get(actor=request.user, tracking_no=tracking_no)
+    if s is None:
+        raise Http404("Pengajuan tidak ditemukan di wilayah Anda")
+    return _attachment_response(request, s)

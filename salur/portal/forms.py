@@ -100,9 +100,26 @@ class ReporterFields(forms.Form):
 
 
 TEXT_WIDGET = forms.Textarea(attrs={"rows": 5, "maxlength": TEXT_MAX})
+ATTACHMENT_ACCEPT = "image/jpeg,image/png,application/pdf"
 
 
-class UsulForm(RegionPickMixin, ReporterFields):
+def attachment_field(label: str = "Lampiran foto/PDF (paling besar 2 MB, boleh kosong)") -> forms.FileField:
+    return forms.FileField(
+        label=label, required=False, widget=forms.FileInput(attrs={"accept": ATTACHMENT_ACCEPT})
+    )
+
+
+class AttachmentMixin(forms.Form):
+    """An optional photo or PDF: size checked here, type by its first bytes in the service."""
+
+    def clean_attachment(self) -> Any:
+        upload = self.cleaned_data.get("attachment")
+        if upload and upload.size > ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError("Lampiran terlalu besar: paling besar 2 MB")
+        return upload
+
+
+class UsulForm(RegionPickMixin, AttachmentMixin, ReporterFields):
     relation = forms.ChoiceField(label="Yang diusulkan", choices=[("", "— pilih —"), *Relation.choices])
     nama_kepala = forms.CharField(label="Nama kepala keluarga", max_length=100)
     no_kk = forms.CharField(label="Nomor KK (jika ada)", max_length=16, required=False)
@@ -113,9 +130,10 @@ class UsulForm(RegionPickMixin, ReporterFields):
     text = forms.CharField(
         label="Mengapa keluarga ini perlu dibantu?", max_length=TEXT_MAX, widget=TEXT_WIDGET
     )
+    attachment = attachment_field("Foto rumah atau dokumen, JPG/PNG/PDF paling besar 2 MB (boleh kosong)")
 
-    def __init__(self, data: Any = None, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
+    def __init__(self, data: Any = None, files: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, files, **kwargs)
         self.add_region_fields(data)
         self.order_fields(["prov", "kab", "kec", "desa", "relation", "nama_kepala", "no_kk", "alamat"])
 
@@ -135,12 +153,13 @@ class UsulForm(RegionPickMixin, ReporterFields):
         return cleaned
 
 
-class SanggahForm(ReporterFields):
+class SanggahForm(AttachmentMixin, ReporterFields):
     reason = forms.ChoiceField(label="Alasan", choices=[("", "— pilih —"), *SanggahReason.choices])
     text = forms.CharField(label="Uraian", max_length=TEXT_MAX, widget=TEXT_WIDGET)
+    attachment = attachment_field("Bukti foto/PDF, paling besar 2 MB (boleh kosong)")
 
 
-class PengaduanForm(RegionPickMixin, ReporterFields):
+class PengaduanForm(RegionPickMixin, AttachmentMixin, ReporterFields):
     category = forms.ChoiceField(label="Jenis pengaduan", choices=[("", "— pilih —"), *Category.choices])
     nik = forms.CharField(
         label="NIK penerima (jika pengaduan tentang bantuan keluarga Anda)",
@@ -152,7 +171,7 @@ class PengaduanForm(RegionPickMixin, ReporterFields):
         label="Pengaduan ini tentang petugas atau pendamping (mis. pemotongan, kartu ditahan)", required=False
     )
     text = forms.CharField(label="Uraian", max_length=TEXT_MAX, widget=TEXT_WIDGET)
-    attachment = forms.FileField(label="Lampiran foto/PDF (paling besar 2 MB, boleh kosong)", required=False)
+    attachment = attachment_field()
 
     def __init__(self, data: Any = None, files: Any = None, **kwargs: Any) -> None:
         super().__init__(data, files, **kwargs)
@@ -160,19 +179,12 @@ class PengaduanForm(RegionPickMixin, ReporterFields):
         self.order_fields(
             ["prov", "kab", "kec", "desa", "category", "nik", "about_worker", "text", "attachment"]
         )
-        self.fields["attachment"].widget.attrs["accept"] = "image/jpeg,image/png,application/pdf"
 
     def clean_nik(self) -> str:
         value = self.cleaned_data["nik"].strip()
         if value and (len(value) != 16 or not value.isdigit()):
             raise forms.ValidationError("NIK harus tepat 16 angka")
         return value
-
-    def clean_attachment(self) -> Any:
-        upload = self.cleaned_data.get("attachment")
-        if upload and upload.size > ATTACHMENT_MAX_BYTES:
-            raise forms.ValidationError("Lampiran terlalu besar: paling besar 2 MB")
-        return upload
 
     def clean(self) -> dict[str, Any]:
         super().clean()

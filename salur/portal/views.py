@@ -102,7 +102,8 @@ def _to_track(tracking_no: str) -> HttpResponseRedirect:
 
 @require_http_methods(["GET", "POST"])
 def usul(request: HttpRequest) -> HttpResponse:
-    form = UsulForm(request.POST if request.method == "POST" else None)
+    post = request.method == "POST"
+    form = UsulForm(request.POST if post else None, request.FILES if post else None)
     if request.method == "POST" and not _picking(request):
         ok, retry = allow(request, "submit")
         if not ok:
@@ -121,6 +122,7 @@ def usul(request: HttpRequest) -> HttpResponse:
                     nama_kepala=data["nama_kepala"],
                     alamat=data["alamat"],
                     jumlah_anggota=data["jumlah_anggota"],
+                    attachment=data.get("attachment"),
                 )
             except SalurError as exc:
                 form.add_error(None, str(exc))
@@ -143,7 +145,8 @@ def sanggah(request: HttpRequest) -> HttpResponse:
             status=400 if token else 200,
         )
     target = _target_summary(household)
-    form = SanggahForm(request.POST if request.method == "POST" else None)
+    post = request.method == "POST"
+    form = SanggahForm(request.POST if post else None, request.FILES if post else None)
     if request.method == "POST":
         ok, retry = allow(request, "submit")
         if not ok:
@@ -159,6 +162,7 @@ def sanggah(request: HttpRequest) -> HttpResponse:
                     text=data["text"],
                     reporter_name=data["reporter_name"],
                     reporter_contact=data["reporter_contact"],
+                    attachment=data.get("attachment"),
                 )
             except SalurError as exc:
                 form.add_error(None, str(exc))

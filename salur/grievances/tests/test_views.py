@@ -105,23 +105,35 @@ def test_staff_record_a_desk_complaint_naming_a_worker(client, units):
 
 
 def test_an_usul_is_decided_and_the_outcome_is_public(client, units):
+    from salur.programs.services import catalogue_load_defaults
+
+    catalogue_load_defaults()
     staff = make_staff("q_verif", "operator_dinsos_kab", units["batang"])
+    h = make_household(DESA_BATANG, ["Darmi"], desil=1)
     s = submission_create(
         kind="usul",
         kode_wilayah=DESA_BATANG,
         relation="sendiri",
         nama_kepala="Darmi",
+        no_kk=h.no_kk,
         text="Saya janda tanpa penghasilan.",
     )
     client.force_login(staff)
     assert s.tracking_no in client.get("/pengaduan/usulan/").content.decode()
     response = client.post(
         f"/pengaduan/usulan/{s.tracking_no}/",
-        {"status": "disetujui", "outcome": "Layak: diusulkan ke musyawarah desa untuk masuk DTSEN."},
+        {
+            "status": "disetujui",
+            "outcome": "Layak: diusulkan ke musyawarah desa untuk masuk DTSEN.",
+            "program": "SEMBAKO",
+            "no_kk": h.no_kk,
+        },
     )
     assert response.status_code == 302
     s.refresh_from_db()
     assert (s.status, s.decided_by) == ("disetujui", staff)
+    assert (s.enrolment.household, s.enrolment.program.code, s.enrolment.step) == (h, "SEMBAKO", "diusulkan")
+    assert "SEMBAKO" in client.get(f"/pengaduan/usulan/{s.tracking_no}/").content.decode()
     client.logout()
     page = client.get("/cek-bansos/lacak/", {"no": s.tracking_no}).content.decode()
     assert "Disetujui" in page
