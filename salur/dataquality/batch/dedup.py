@@ -267,7 +267,119 @@ def exact_pairs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     ).pl()
 
 
-def _settings(n: int) -> dict[str, Any]:
+def _pair_share(con: duckdb.DuckDBPyConnection, keys: str, where: str = "true") -> float:
+    """The share of ordered pairs of two different records (of all n(n-1)) that agree on every key (keys that
+    are null never agree)."""
+    notnull = " and ".join(f"{k} is not null" for k in keys.split(","))
+    (share,) = con.execute(
+        f"select coalesce(sum(c * (c - 1)), 0) / getvariable('pairs') from ("
+        f"select count(*)::double as c from orang where {where} and {notnull} group by {keys})"
+    ).fetchone()  # type: ignore[misc]
+    return float(share)
+
+
+def _counted_u(con: duckdb.DuckDBPyConnection) -> dict[str, list[float]]:
+    """u probabilities counted over all pairs (not sampled) for the comparisons of coded values: birth date, sex
+    and origin. Each is a share of pairs computed from group counts, so rare levels (a NIK of the same
+    kecamatan in another kabupaten: a few pairs in a million) are as exact as common ones and the run is
+    repeatable."""
+    (n,) = con.execute("select count(*)::double from orang").fetchone()  # type: ignore[misc]
+    con.execute("set variable pairs = ?", [max(1.0, n * (n - 1))])
+
+    def s(keys: str, where: str = "true") -> float:
+        return _pair_share(con, keys, where)
+
+    same_day = s("tanggal_lahir")
+    (next_day,) = con.execute(
+        "with d as (select tanggal_lahir t, count(*)::double c from orang where tanggal_lahir is not null"
+        " group by 1) select coalesce(2 * sum(a.c * b.c), 0) / getvariable('pairs')"
+        " from d a join d b on b.t = a.t + 1"
+    ).fetchone()  # type: ignore[misc]
+    dated = s("(tanggal_lahir is not null)::int")
+    sex_same = s("jenis_kelamin", "jenis_kelamin <> ''")
+    sexed = s("(jenis_kelamin <> '')::int", "jenis_kelamin <> ''")
+    # origin levels, first match wins (see COMPARISONS): inclusion-exclusion over group counts
+    dk, d, kk, k = s("kode_wilayah,nik_kec"), s("kode_wilayah"), s("kab,nik_kec"), s("kab")
+    kec = s("nik_kec")
+    kt, kkt, t = s("nik_kec,tempat"), s("kab,nik_kec,tempat"), s("tempat")
+    kabt = s("kab,tempat")
+    named = "tempat is not null"
+    both_named = s("(tempat is not null)::int", named)
+    named_kab, named_kec, named_kk = s("kab", named), s("nik_kec", named), s("kab,nik_kec", named)
+    other_kab_kec = 1 - k - kec + kk
+    other_kab_kec_named = both_named - named_kab - named_kec + named_kk
+    origin = [
+        dk,
+        d - dk,
+        kk - dk,
+        k - d - kk + dk,
+        kt - kkt,
+        (kec - kk) - (kt - kkt),
+        t - kabt - kt + kkt,
+        other_kab_kec - other_kab_kec_named,
+    ]
+    origin.append(1 - sum(origin))
+    return {
+        "tanggal_lahir": [same_day / dated, next_day / dated, 1 - (same_day + next_day) / dated],
+        "jenis_kelamin": [sex_same / sexed, 1 - sex_same / sexed],
+        "asal": origin,
+    }
+
+
+def _sampled_u(con: duckdb.DuckDBPyConnection, sample: int) -> dict[str, list[float]]:
+    """u probabilities of the name comparisons (the person's and the mother's) from `sample` pairs of records
+    drawn at random, independently of each other, with a fixed seed (a hash of the draw's number), so that a
+    run is repeatable. Each level's condition is the one Splink evaluates."""
+    con.execute(
+        "create or replace temp table u_urut as select row_number() over (order by id) - 1 as i, "
+        "nama_fon, nama_norm, ibu_fon from orang"
+    )
+    (n,) = con.execute("select count(*) from u_urut").fetchone()  # type: ignore[misc]
+    result: dict[str, list[float]] = {}
+    for name in ("nama", "nama_ibu"):
+        levels = [lv for lv in _splink_comparison_sql(name) if not lv.get("is_null_level")]
+        null_sql = next(lv for lv in _splink_comparison_sql(name) if lv.get("is_null_level"))["sql_condition"]
+        cases = " ".join(
+            f"when {lv['sql_condition']} then {i}"
+            for i, lv in enumerate(levels)
+            if lv["sql_condition"] != "ELSE"
+        )
+        rows = con.execute(
+            f"""
+            with draws as (
+              select hash(k, {U_SEED}) % {n} as a, hash(k, {U_SEED} + 1) % {n} as b from range({sample}) t(k)
+            ), pairs as (
+              select l.nama_fon as nama_fon_l, r.nama_fon as nama_fon_r, l.nama_norm as nama_norm_l,
+                     r.nama_norm as nama_norm_r, l.ibu_fon as ibu_fon_l, r.ibu_fon as ibu_fon_r
+              from draws join u_urut l on l.i = draws.a join u_urut r on r.i = draws.b
+              where draws.a <> draws.b
+            )
+            select case {cases} else {len(levels) - 1} end as level, count(*)::double
+            from pairs where not ({null_sql}) group by 1
+            """
+        ).fetchall()
+        counts = dict(rows)
+        total = sum(counts.values())
+        # a level never seen in the sample gets half a pair, not zero (a zero u is an infinite weight)
+        result[name] = [max(counts.get(i, 0.0), 0.5) / max(total, 1.0) for i in range(len(levels))]
+    con.execute("drop table u_urut")
+    return result
+
+
+def _with_u(u: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """COMPARISONS with the u probabilities filled in, level by level (null levels have none)."""
+    out = []
+    for comparison in COMPARISONS:
+        values = iter(u[comparison["output_column_name"]])
+        levels = [
+            lv if lv.get("is_null_level") else {**lv, "u_probability": max(next(values), 1e-12)}
+            for lv in comparison["comparison_levels"]
+        ]
+        out.append({**comparison, "comparison_levels": levels})
+    return out
+
+
+def _settings(n: int, comparisons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     pairs_total = max(1.0, n * (n - 1) / 2)
     prior = min(0.5, max(1e-12, DUPLICATE_SHARE * n / pairs_total))
     return {
@@ -277,7 +389,7 @@ def _settings(n: int) -> dict[str, Any]:
         "blocking_rules_to_generate_predictions": [
             {"blocking_rule": rule, "sql_dialect": "duckdb"} for rule in BLOCKING_RULES
         ],
-        "comparisons": COMPARISONS,
+        "comparisons": comparisons if comparisons is not None else COMPARISONS,
         "retain_matching_columns": True,  # keeps the gamma columns, which give the reason text
         "retain_intermediate_calculation_columns": False,
         "additional_columns_to_retain": [],
@@ -295,18 +407,12 @@ def splink_pairs(
     from splink import DuckDBAPI, Linker
 
     logging.getLogger("splink").setLevel(logging.ERROR)
+    t0 = time.perf_counter()
+    u = _counted_u(con) | _sampled_u(con, U_SAMPLE_PAIRS)
+    timings["u"] = time.perf_counter() - t0
     db_api = DuckDBAPI(connection=con)
     people = db_api.register("orang_splink")
-    linker = Linker(people, _settings(n), log_level=None)
-    t0 = time.perf_counter()
-    if n >= 2:
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=min(U_SAMPLE_PAIRS, n * (n - 1) / 2),
-            seed=U_SEED,
-            min_count_per_level=None,
-            num_chunks=1,
-        )
-    timings["u"] = time.perf_counter() - t0
+    linker = Linker(people, _settings(n, _with_u(u)), log_level=None)
     t0 = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     timings["predict"] = time.perf_counter() - t0
@@ -461,12 +567,12 @@ def find_duplicates(persons: pl.DataFrame, *, threshold: float = DEFAULT_THRESHO
     con = duckdb.connect()
     con.execute("set threads to 2")
     con.register("orang_arrow", features.to_arrow())
-    con.execute("create table orang as select * from orang_arrow")
+    con.execute("create table orang as select * from orang_arrow order by id")
     splink_cols = sorted(
         {c for cols in COMPARISON_COLUMNS.values() for c in cols}
         | {"id", "huruf_depan", "nama_depan", "bulan_lahir", "bulan_geser", "nik12", "tahun_lahir"}
     )
-    con.execute(f"create table orang_splink as select {', '.join(splink_cols)} from orang")
+    con.execute(f"create table orang_splink as select {', '.join(splink_cols)} from orang order by id")
     t0 = time.perf_counter()
     exact = exact_pairs(con)
     timings["exact"] = time.perf_counter() - t0

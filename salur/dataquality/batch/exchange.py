@@ -31,6 +31,7 @@ def persons_from_exchange(directory: Path) -> pl.DataFrame:
             household_id=pl.col("no_kk").rank("dense").cast(pl.Int64),
         )
         .filter(pl.col("tanggal_lahir").is_not_null())
+        .sort("nik")  # the join does not keep the file's order; ids must be the same on every run
         .with_row_index("id", offset=1)
         .with_columns(pl.col("id").cast(pl.Int64))
     )
