@@ -30,6 +30,7 @@ from salur.core.bulk import copy_frame, create_stage, db_now, drop_stage, is_pos
 from salur.core.errors import UnreadableFile
 from salur.registry import schema
 from salur.registry.batch import validate as v
+from salur.registry.batch.bulkload import FrameWriter, SecondaryIndexes
 
 CHUNK_ROWS = int(os.environ.get("SALUR_IMPORT_CHUNK_ROWS", "500000"))
 Progress = Callable[[float, str], None]
@@ -227,17 +228,72 @@ def _select_in(sql: str, keys: list[str]) -> list[tuple[Any, ...]]:
 
 
 def registry_households_for(keys: list[int]) -> pl.DataFrame:
-    """(no_kk_int, tanggal_pendataan, kode_wilayah) of registry households among `keys`."""
+    """(no_kk_int, tanggal_pendataan, kode_wilayah, household_id) of registry households among `keys`."""
     out = _select_in(
-        f"SELECT no_kk, tanggal_pendataan, kode_wilayah FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({{keys}})",
+        f"SELECT no_kk, tanggal_pendataan, kode_wilayah, id FROM {HOUSEHOLD_TABLE} WHERE no_kk IN ({{keys}})",
         [f"{k:016d}" for k in keys],
     )
-    rows = [(int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)), w) for k, d, w in out]
+    rows = [
+        (int(k), d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)), w, i) for k, d, w, i in out
+    ]
     return pl.DataFrame(
         rows,
-        schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date, "kode_wilayah": pl.Utf8},
+        schema={
+            "no_kk_int": pl.Int64,
+            "tanggal_pendataan": pl.Date,
+            "kode_wilayah": pl.Utf8,
+            "household_id": pl.Int64,
+        },
         orient="row",
     )
+
+
+def file_household_ids() -> pl.DataFrame:
+    """(no_kk_int, household_id) of every household of the keluarga file, after the merge."""
+    ids = read_frame(
+        f"SELECT s.no_kk, h.id FROM stage_household s JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk",
+        schema={"no_kk": pl.String(), "id": pl.Int64()},
+    )
+    return ids.select(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"), pl.col("id").alias("household_id"))
+
+
+def existing_members(niks: pl.Series) -> pl.Series:
+    """The NIKs among `niks` that the registry holds already (they are updated, not inserted)."""
+    create_stage("stage_nik", {"nik": ("varchar(16)", "TEXT")})
+    copy_frame("stage_nik", pl.DataFrame({"nik": niks}))
+    found = read_frame(
+        f"SELECT n.nik FROM stage_nik n JOIN {MEMBER_TABLE} m ON m.nik = n.nik", schema={"nik": pl.String()}
+    )["nik"]
+    drop_stage("stage_nik")
+    return found
+
+
+def table_rows(table: str) -> int:
+    """Rows in a registry table: exact when few, PostgreSQL's estimate when many (a count would scan them all)."""
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+            estimate = int(cursor.fetchone()[0])
+            if estimate >= 100_000:
+                return estimate
+        cursor.execute(f"SELECT COUNT(*) FROM {qn(table)}")
+        return int(cursor.fetchone()[0])
+
+
+def rebuild_indexes_for(incoming_members: int, existing: int) -> bool:
+    """Whether this load drops and rebuilds the registry's secondary indexes (PostgreSQL only).
+
+    SALUR_IMPORT_REBUILD_INDEXES: `auto` (default): when the file holds at least twice as many members as the
+    registry (an initial or national load: building the indexes once is cheaper than growing them row by row,
+    and the registry is empty or small, so the lock that it needs costs little; a re-import of the registry's
+    own files keeps the indexes and the readers); `always`; `never`.
+    """
+    if not is_postgres():
+        return False
+    mode = os.environ.get("SALUR_IMPORT_REBUILD_INDEXES", "auto")
+    if mode in ("always", "never"):
+        return mode == "always"
+    return incoming_members >= 2 * existing
 
 
 def foreign_keys_for(entity: str, keys: pl.Series, prefixes: tuple[str, ...]) -> pl.Series | None:
@@ -316,7 +372,8 @@ def merge_households(ctx: ImportContext, now: Any) -> tuple[int, int]:
     return created, updated
 
 
-def merge_members(ctx: ImportContext, now: Any) -> tuple[int, int]:
+def merge_members(ctx: ImportContext, now: Any) -> int:
+    """Members of the file that the registry held already (staged): history of the changed ones, update."""
     m, s, hh, ho = "m", "s", "hh", "ho"
     changed = " OR ".join(
         [_distinct(f"{m}.household_id", f"{hh}.id")]
@@ -349,18 +406,7 @@ def merge_members(ctx: ImportContext, now: Any) -> tuple[int, int]:
             [now],
         )
         updated = cursor.rowcount
-        cols = [c for c in MEMBER_STAGE if c != "no_kk"]
-        col_sql = ", ".join(qn(c) for c in cols)
-        cursor.execute(
-            f"INSERT INTO {MEMBER_TABLE} ({col_sql}, household_id, created_at, updated_at, created_job_id)"
-            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, {hh}.id, %s, %s, %s FROM stage_member {s}"
-            f" JOIN {HOUSEHOLD_TABLE} {hh} ON {hh}.no_kk = {s}.no_kk"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {MEMBER_TABLE} {m} WHERE {m}.nik = {s}.nik)"
-            f" ORDER BY {s}.nik",
-            [now, now, ctx.job_id],
-        )
-        created = cursor.rowcount
-    return created, updated
+    return updated
 
 
 def mark_existing_households() -> None:
@@ -508,12 +554,26 @@ def run_import(
     # SQLite rolls CREATE TEMP TABLE back with a failed transaction; PostgreSQL drops them ON COMMIT.
     with transaction.atomic():
         if is_postgres():
-            # Room for the sorts and hash joins of the merge (this transaction only).
             with connection.cursor() as cursor:
+                # Room for the sorts and hash joins of the merge and for index builds (this transaction only).
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        members_before = table_rows(MEMBER_TABLE)
+        rebuild = rebuild_indexes_for(_estimate_rows(anggota), members_before)
+        household_indexes = SecondaryIndexes(HOUSEHOLD_TABLE)
+        member_indexes = SecondaryIndexes(MEMBER_TABLE, foreign_keys_to=(HOUSEHOLD_TABLE,))
+        if rebuild:
+            with connection.cursor() as cursor:
+                # A big load relative to the registry: readers of households and members wait until the import
+                # commits (taken first, in one statement, so that the import never waits halfway for a reader).
+                cursor.execute(f"LOCK TABLE {HOUSEHOLD_TABLE}, {MEMBER_TABLE} IN ACCESS EXCLUSIVE MODE")
+            household_indexes.drop()
+            member_indexes.drop()
+            log.info("import rebuilds the registry indexes (members before: %d)", members_before)
         create_stage("stage_household", HOUSEHOLD_STAGE)
         create_stage("stage_member", MEMBER_STAGE)
         create_stage("stage_affected", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
+        lap("prepare")
 
         for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
             res = v.validate_keluarga(
@@ -528,48 +588,52 @@ def run_import(
             copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
             lap("stage_households")
             report(
-                0.05 + 0.25 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
+                0.05 + 0.20 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
                 "memeriksa keluarga",
             )
         v.finish_households(state)
-        for chunk in iter_chunks(anggota, a_names, schema.ANGGOTA_NAMES):
-            kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
-                pl.col("no_kk").cast(pl.Int64).unique()
-            )
-            unknown = kk.join(
-                state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
-            )["no_kk"].to_list()
-            res = v.validate_anggota(
-                chunk,
-                ref=ref,
-                state=state,
-                registry_households=registry_households_for(unknown),
-                foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
-            )
-            lap("validate_members")
-            _account(summary, summary.members, res)
-            writer.append(res.problems)
-            copy_frame("stage_member", res.accepted.rename({v.ROW: "urutan"}), list(MEMBER_STAGE))
-            lap("stage_members")
-            report(
-                0.30 + 0.35 * min(1.0, summary.members.read / _estimate_rows(anggota)),
-                "memeriksa anggota",
-            )
-        report(0.70, "menyimpan keluarga")
         with connection.cursor() as cursor:
-            # Indexes built once after loading (cheaper than during), for the merge's lookups by key.
+            # Built once after loading (cheaper than during), for the merge's lookups by key.
             cursor.execute("CREATE UNIQUE INDEX stage_household_no_kk ON stage_household (no_kk)")
-            cursor.execute("CREATE UNIQUE INDEX stage_member_nik ON stage_member (nik)")
             if is_postgres():
                 # Temporary tables have no statistics until analysed: without them the planner picks nested loops.
                 cursor.execute("ANALYZE stage_household")
-                cursor.execute("ANALYZE stage_member")
-        lap("read_and_validate")
+        report(0.27, "menyimpan keluarga")
         mark_existing_households()
         summary.households.created, summary.households.updated = merge_households(ctx, now)
         lap("merge_households")
-        report(0.80, "menyimpan anggota")
-        summary.members.created, summary.members.updated = merge_members(ctx, now)
+        if rebuild:
+            household_indexes.restore()
+            lap("rebuild_household_indexes")
+        summary.members.created, joined = _load_members(
+            anggota,
+            a_names,
+            ctx=ctx,
+            ref=ref,
+            state=state,
+            summary=summary,
+            writer=writer,
+            now=now,
+            members_before=members_before,
+            lap=lap,
+            report=report,
+        )
+        if rebuild:
+            member_indexes.restore()
+            lap("rebuild_member_indexes")
+        with connection.cursor() as cursor:
+            if joined.len():
+                # Registry households (not in the keluarga file) that new members joined: their heads are recounted.
+                create_stage("stage_joined", {"id": ("bigint", "INTEGER")})
+                copy_frame("stage_joined", pl.DataFrame({"id": joined.unique()}))
+                cursor.execute(
+                    "INSERT INTO stage_affected (id) SELECT id FROM stage_joined WHERE true ON CONFLICT (id) DO NOTHING"
+                )
+            cursor.execute("CREATE UNIQUE INDEX stage_member_nik ON stage_member (nik)")
+            if is_postgres():
+                cursor.execute("ANALYZE stage_member")
+        report(0.88, "menyimpan perubahan anggota")
+        summary.members.updated = merge_members(ctx, now)
         lap("merge_members")
         crash_point("after_merge_members")
         report(0.95, "memeriksa kepala keluarga")
@@ -585,6 +649,7 @@ def run_import(
                 "stage_household",
                 "stage_member",
                 "stage_affected",
+                "stage_joined",
                 "stage_headless",
                 "stage_newheadless",
             ):
@@ -593,6 +658,100 @@ def run_import(
     log.info("import timings (s): %s", json.dumps({k: round(val, 2) for k, val in timings.items()}))
     report(1.0, "selesai")
     return summary
+
+
+# Columns of a member row written by the import (the stage's, less no_kk, plus the household and creation).
+NEW_MEMBER_COLUMNS = [
+    *(c for c in MEMBER_STAGE if c != "no_kk"),
+    "household_id",
+    "created_at",
+    "updated_at",
+    "created_job_id",
+]
+
+
+def _load_members(
+    anggota: Path,
+    names: list[str],
+    *,
+    ctx: ImportContext,
+    ref: v.Reference,
+    state: v.ImportState,
+    summary: ImportSummary,
+    writer: RejectsWriter,
+    now: Any,
+    members_before: int,
+    lap: Callable[[str], None],
+    report: Progress,
+) -> tuple[int, pl.Series]:
+    """Validate anggota.csv chunk by chunk and store it; returns (members created, registry households joined).
+
+    The households are merged already, so every accepted row's household_id is known here (a join in Polars):
+    new members go straight into the member table (COPY, overlapped with the validation of the next chunk on
+    PostgreSQL); members the registry holds already go to the stage table for the history-keeping update.
+    """
+    file_ids = file_household_ids()
+    created = 0
+    joined: list[pl.Series] = []
+    with FrameWriter() as out:
+        for chunk in iter_chunks(anggota, names, schema.ANGGOTA_NAMES):
+            kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
+                pl.col("no_kk").cast(pl.Int64).unique()
+            )
+            unknown = kk.join(
+                state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
+            )["no_kk"].to_list()
+            if unknown or ctx.scope_prefixes:
+                out.wait()  # the lookups below use the connection that the COPY in flight holds
+            registry = registry_households_for(unknown)
+            res = v.validate_anggota(
+                chunk,
+                ref=ref,
+                state=state,
+                registry_households=registry,
+                foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
+            )
+            lap("validate_members")
+            _account(summary, summary.members, res)
+            writer.append(res.problems)
+            accepted = (
+                res.accepted.rename({v.ROW: "urutan"})
+                .with_columns(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"))
+                .join(
+                    pl.concat([file_ids, registry.select("no_kk_int", "household_id")]),
+                    on="no_kk_int",
+                    how="left",
+                )
+            )
+            if accepted["household_id"].null_count():
+                raise RuntimeError("accepted member rows without their household (a bug in the importer)")
+            if members_before:
+                out.wait()
+                known = pl.col("nik").is_in(existing_members(accepted["nik"]).implode())
+                copy_frame("stage_member", accepted.filter(known), list(MEMBER_STAGE))
+                accepted = accepted.filter(~known)
+            if registry.height:
+                joined.append(
+                    accepted.filter(pl.col("no_kk_int").is_in(registry["no_kk_int"].implode()))[
+                        "household_id"
+                    ]
+                )
+            new = accepted.sort("nik").with_columns(
+                pl.lit(now).alias("created_at"),
+                pl.lit(now).alias("updated_at"),
+                pl.lit(ctx.job_id, dtype=pl.Int64).alias("created_job_id"),
+            )
+            out.write(MEMBER_TABLE, new, NEW_MEMBER_COLUMNS)
+            created += new.height
+            lap("write_members")
+            report(
+                0.30 + 0.55 * min(1.0, summary.members.read / _estimate_rows(anggota)),
+                "memeriksa dan menyimpan anggota",
+            )
+        out.wait()
+        lap("write_members_wait")
+    joined_ids = pl.concat(joined) if joined else pl.Series("household_id", [], dtype=pl.Int64)
+    return created, joined_ids
 
 
 _ROW_ESTIMATES: dict[Path, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -20,12 +21,13 @@ from salur.core.commands import SalurCommand
 from salur.core.errors import CommandFailed
 
 
-def _throwaway_url(base_url: str, workdir: Path) -> tuple[str, object]:
+def _throwaway_url(base_url: str, workdir: Path, prefix: str) -> tuple[str, object]:
     if base_url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
         server = base_url.rsplit("/", 1)[0]
-        name = f"salur_bench_{uuid.uuid4().hex[:8]}"
+        # Unique per process and run, so that benchmarks started side by side on one server never collide.
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(server + "/postgres", autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
 
@@ -35,6 +37,22 @@ def _throwaway_url(base_url: str, workdir: Path) -> tuple[str, object]:
 
         return f"{server}/{name}", drop
     return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+
+
+TIMINGS_PREFIX = "import timings (s): "
+
+
+def _stage_timings(stderr: str) -> dict[str, float]:
+    """The per-stage seconds the import logs (logger salur.registry.import, level INFO), if it logged them."""
+    for line in stderr.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        message = entry.get("message", "") if isinstance(entry, dict) else ""
+        if message.startswith(TIMINGS_PREFIX):
+            return json.loads(message[len(TIMINGS_PREFIX) :])
+    return {}
 
 
 class Command(SalurCommand):
@@ -51,6 +69,11 @@ class Command(SalurCommand):
         parser.add_argument(
             "--repeat", type=int, default=1, help="import runs (fresh database each); median reported"
         )
+        parser.add_argument(
+            "--db-prefix",
+            default="salur_bench",
+            help="name prefix of the throwaway PostgreSQL databases (letters, digits, _)",
+        )
         parser.add_argument("--workdir", type=Path, default=None)
         parser.add_argument("--json", action="store_true")
 
@@ -58,6 +81,10 @@ class Command(SalurCommand):
         n = options["households"]
         if n < 1:
             raise CommandFailed("--households harus 1 atau lebih")
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,30}", options["db_prefix"]):
+            raise CommandFailed(
+                "--db-prefix hanya boleh huruf kecil, angka dan _ (paling banyak 31 karakter)"
+            )
         workdir = options["workdir"] or Path(tempfile.mkdtemp(prefix="salur-bench-", dir=settings.VAR_DIR))
         workdir.mkdir(parents=True, exist_ok=True)
         salur = [sys.executable, "-m", "salur.cli"]
@@ -83,7 +110,7 @@ class Command(SalurCommand):
         synth_s = time.perf_counter() - t0
         runs = []
         for i in range(options["repeat"]):
-            url, drop = _throwaway_url(options["database_url"], workdir / f"run{i}")
+            url, drop = _throwaway_url(options["database_url"], workdir / f"run{i}", options["db_prefix"])
             (workdir / f"run{i}").mkdir(exist_ok=True)
             # The import alone: the data-quality snapshot that follows an import is measured by `salur bench dedup`.
             env = {
@@ -91,6 +118,8 @@ class Command(SalurCommand):
                 "DATABASE_URL": url,
                 "SALUR_VAR_DIR": str(workdir / f"run{i}" / "var"),
                 "SALUR_QUALITY_AFTER_IMPORT": "0",
+                # The import logs its stage timings at INFO; the benchmark reports them.
+                "SALUR_LOG_LEVEL": "INFO",
             }
             try:
                 subprocess.run([*salur, "setup"], env=env, check=True, capture_output=True)
@@ -117,11 +146,11 @@ class Command(SalurCommand):
                 summary = json.loads(proc.stdout)
             finally:
                 drop()  # type: ignore[operator]
-            runs.append((seconds, summary))
+            runs.append((seconds, summary, _stage_timings(proc.stderr)))
         # Peak resident memory of the largest child (the import: synth runs alone before it).
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         runs.sort(key=lambda r: r[0])
-        seconds, summary = runs[len(runs) // 2]
+        seconds, summary, stages = runs[len(runs) // 2]
         members = summary["members"]["read"]
         households = summary["households"]["read"]
         result = {
@@ -134,6 +163,9 @@ class Command(SalurCommand):
             "member_rows_per_second": round(members / seconds),
             "rows_per_second": round((members + households) / seconds),
             "peak_memory_mb": round(peak_mb),
+            # Seconds per stage of the median run, as the import logs them (inside the process: no start-up).
+            "stages": stages,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
             "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
         }
         if not options["workdir"]:

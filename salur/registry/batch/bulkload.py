@@ -1,0 +1,180 @@
+"""Writing side of the registry import: COPY overlapped with validation, and index rebuilds for big loads.
+
+Two things make a national load fast on PostgreSQL:
+
+- `FrameWriter` COPYs a chunk into a table from a worker thread on the import's own connection (same
+  transaction), so that the main thread validates the next chunk (Polars) while the server stores the previous
+  one. psycopg releases the GIL while it waits for the server and Polars while it formats the CSV. One chunk at
+  most is in flight, so memory stays bounded by two chunks. On SQLite the writes run in the calling thread.
+- `SecondaryIndexes` drops a table's secondary indexes, unique constraints and chosen foreign keys and creates
+  them again after the load, inside the same transaction: one sort per index instead of a B-tree insertion per
+  row, and one anti-join per foreign key instead of a trigger per row at commit. The rebuilt unique constraints
+  and foreign keys are checked over the whole table, so nothing that the constraints forbid can get in. It needs
+  an ACCESS EXCLUSIVE lock on the table (readers wait until the import commits), so the importer uses it only
+  for loads that are large relative to the table (see `importer.rebuild_indexes_for`).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+from django.db import connection
+
+from salur.core.bulk import copy_frame, is_postgres, qn
+
+COPY_ROWS_PER_BLOCK = 100_000
+
+
+def _csv_blocks(frame: pl.DataFrame) -> Iterator[bytes]:
+    """CSV for COPY: strings quoted so that '' stays an empty string while an unquoted empty field is NULL."""
+    for start in range(0, frame.height, COPY_ROWS_PER_BLOCK):
+        buf = io.BytesIO()
+        frame.slice(start, COPY_ROWS_PER_BLOCK).write_csv(
+            buf, include_header=False, quote_style="non_numeric", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
+        )
+        yield buf.getvalue()
+
+
+def _copy_pg(raw_connection: Any, table: str, columns: Sequence[str], frame: pl.DataFrame) -> int:
+    col_sql = ", ".join(f'"{c}"' for c in columns)
+    with (
+        raw_connection.cursor() as cursor,
+        cursor.copy(f'COPY "{table}" ({col_sql}) FROM STDIN WITH (FORMAT csv)') as copy,
+    ):
+        for block in _csv_blocks(frame):
+            copy.write(block)
+    return frame.height
+
+
+class FrameWriter:
+    """Appends frames to tables; on PostgreSQL in a worker thread, one COPY in flight at a time.
+
+    Call `wait()` before the calling thread uses the database connection itself, and leave the `with` block
+    before the transaction ends (it waits for the last COPY, also when the block is left by an exception).
+    """
+
+    def __init__(self, *, background: bool | None = None) -> None:
+        self.background = is_postgres() if background is None else background
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: Future[int] | None = None
+        self._raw: Any = None
+        self.seconds_waited = 0.0
+
+    def __enter__(self) -> FrameWriter:
+        if self.background:
+            connection.ensure_connection()
+            self._raw = connection.connection  # the psycopg connection, inside the import's transaction
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="salur-import-copy")
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self._pending is not None:
+                # The transaction is being rolled back: let the COPY end first (its own error does not matter).
+                self._pending.exception()
+                self._pending = None
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def write(self, table: str, frame: pl.DataFrame, columns: Sequence[str]) -> None:
+        frame = frame.select(list(columns))
+        if frame.height == 0:
+            return
+        if self._pool is None:
+            copy_frame(table, frame, list(columns))
+            return
+        self.wait()
+        self._pending = self._pool.submit(_copy_pg, self._raw, table, list(columns), frame)
+
+    def wait(self) -> None:
+        """Block until the COPY in flight has finished; re-raise its error here."""
+        if self._pending is not None:
+            start = time.perf_counter()
+            pending, self._pending = self._pending, None
+            pending.result()
+            self.seconds_waited += time.perf_counter() - start
+
+
+# --- index rebuilds (PostgreSQL) ---------------------------------------------------------------------------
+
+
+def _run_pending_checks(cursor: Any, table: str) -> None:
+    """Run now the deferred foreign-key checks queued on `table` (as referencing or referenced table).
+
+    PostgreSQL refuses DDL on a table with pending trigger events (rows inserted, updated or deleted earlier in
+    the transaction). The checks are the same work as at commit, done earlier.
+    """
+    cursor.execute(
+        "SELECT conname, condeferred FROM pg_constraint WHERE contype = 'f' AND condeferrable"
+        " AND (conrelid = %s::regclass OR confrelid = %s::regclass) ORDER BY conname",
+        [table, table],
+    )
+    rows = cursor.fetchall()
+    if rows:
+        # SET CONSTRAINTS ... IMMEDIATE runs the pending checks at once; then they are deferred again.
+        cursor.execute(f"SET CONSTRAINTS {', '.join(qn(str(n)) for n, _ in rows)} IMMEDIATE")
+        deferred = [qn(str(n)) for n, initially_deferred in rows if initially_deferred]
+        if deferred:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(deferred)} DEFERRED")
+
+
+@dataclass
+class SecondaryIndexes:
+    """A table's secondary indexes, unique constraints and foreign keys, to drop before a load and rebuild after.
+
+    `foreign_keys_to`: the referenced tables whose foreign keys may be dropped. Dropping a foreign key locks the
+    referenced table too (ACCESS EXCLUSIVE), so only tables the import locks anyway belong here (not regions).
+    Indexes that another table's constraint depends on are kept.
+    """
+
+    table: str
+    foreign_keys_to: tuple[str, ...] = ()
+    constraints: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
+    indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX statement)
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
+                " LEFT JOIN pg_class f ON f.oid = c.confrelid"
+                " WHERE c.conrelid = %s::regclass AND (c.contype = 'u' OR (c.contype = 'f' AND f.relname = ANY(%s)))"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint o WHERE o.conindid = c.conindid AND c.contype = 'u'"
+                " AND o.oid <> c.oid)"
+                " ORDER BY c.contype DESC, c.conname",
+                [self.table, list(self.foreign_keys_to)],
+            )
+            self.constraints = [(str(n), str(d)) for n, d in cursor.fetchall()]
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+                " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary"
+                " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+                " ORDER BY i.relname",
+                [self.table],
+            )
+            self.indexes = [(str(n), str(d)) for n, d in cursor.fetchall()]
+            _run_pending_checks(cursor, self.table)
+            for name, _ in self.constraints:
+                cursor.execute(f"ALTER TABLE {qn(self.table)} DROP CONSTRAINT {qn(name)}")
+            for name, _ in self.indexes:
+                cursor.execute(f"DROP INDEX {qn(name)}")
+
+    def restore(self) -> None:
+        """Build everything again with the same names and definitions (checked over the whole table)."""
+        with connection.cursor() as cursor:
+            _run_pending_checks(cursor, self.table)
+            for _, statement in self.indexes:
+                cursor.execute(statement)
+            # Unique constraints before foreign keys (constraints were read with 'u' first).
+            for name, definition in self.constraints:
+                cursor.execute(f"ALTER TABLE {qn(self.table)} ADD CONSTRAINT {qn(name)} {definition}")
+        self.constraints, self.indexes = [], []
