@@ -52,12 +52,13 @@ PERSON_COLUMNS = {
 
 # A pair at or above this match probability is a candidate for review (tuned on synth --dirty, seed 7, and
 # checked on other seeds and the contract's worked example: docs/benchmarks.md).
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = 0.8
 # Prior: about one person in a hundred is registered twice (the audits in domain.md section 4 found 21 million
 # duplicate records in a registry of about 100 million at the time).
 DUPLICATE_SHARE = 0.01
 U_SAMPLE_PAIRS = 2_000_000
 U_SEED = 20240601
+REGIONAL_TF_PRIOR = float(__import__("os").environ.get("DEDUP_TF_PRIOR", "1000"))
 
 BLOCKING_RULES = (
     "l.tanggal_lahir = r.tanggal_lahir and l.jenis_kelamin = r.jenis_kelamin and l.huruf_depan = r.huruf_depan",
@@ -102,8 +103,9 @@ COMPARISONS: list[dict[str, Any]] = [
                 "nama_fon_l = nama_fon_r",
                 "sama",
                 0.50,
-                tf_adjustment_column="nama_fon",
+                tf_adjustment_column="nama_wil",
                 tf_adjustment_weight=1.0,
+                disable_tf_exact_match_detection=True,
             ),
             _level(
                 TYPO_SQL.format(l="nama_fon_l", r="nama_fon_r")
@@ -146,7 +148,13 @@ COMPARISONS: list[dict[str, Any]] = [
         "comparison_description": "nama ibu",
         "comparison_levels": [
             _null("ibu_fon_l is null or ibu_fon_r is null"),
-            _level("ibu_fon_l = ibu_fon_r", "sama", 0.85),
+            _level(
+                "ibu_fon_l = ibu_fon_r",
+                "sama",
+                0.85,
+                tf_adjustment_column="ibu_fon",
+                tf_adjustment_weight=1.0,
+            ),
             _level("jaro_winkler_similarity(ibu_fon_l, ibu_fon_r) >= 0.90", "mirip", 0.10),
             {"sql_condition": "ELSE", "label_for_charts": "beda", "m_probability": 0.05},
         ],
@@ -182,7 +190,7 @@ COMPARISONS: list[dict[str, Any]] = [
 ]
 # The column each comparison reads (Splink needs them named to retain them on both sides).
 COMPARISON_COLUMNS = {
-    "nama": ("nama_fon", "nama_norm"),
+    "nama": ("nama_fon", "nama_norm", "nama_wil"),
     "tanggal_lahir": ("tanggal_lahir",),
     "jenis_kelamin": ("jenis_kelamin",),
     "nama_ibu": ("ibu_fon",),
@@ -366,17 +374,61 @@ def _sampled_u(con: duckdb.DuckDBPyConnection, sample: int) -> dict[str, list[fl
     return result
 
 
-def _with_u(u: dict[str, list[float]]) -> list[dict[str, Any]]:
-    """COMPARISONS with the u probabilities filled in, level by level (null levels have none)."""
+def _with_u(u: dict[str, list[float]], m: dict[str, list[float]] | None = None) -> list[dict[str, Any]]:
+    """COMPARISONS with the u probabilities (and, where estimated, the m probabilities) filled in, level by
+    level (null levels have neither)."""
     out = []
     for comparison in COMPARISONS:
-        values = iter(u[comparison["output_column_name"]])
-        levels = [
-            lv if lv.get("is_null_level") else {**lv, "u_probability": max(next(values), 1e-12)}
-            for lv in comparison["comparison_levels"]
-        ]
+        name = comparison["output_column_name"]
+        values = iter(u[name])
+        ms = iter((m or {}).get(name) or [])
+        levels = []
+        for lv in comparison["comparison_levels"]:
+            if lv.get("is_null_level"):
+                levels.append(lv)
+                continue
+            level = {**lv, "u_probability": max(next(values), 1e-12)}
+            estimated = next(ms, None)
+            if estimated is not None:
+                level["m_probability"] = estimated
+            levels.append(level)
         out.append({**comparison, "comparison_levels": levels})
     return out
+
+
+# Expectation maximisation, each on pairs blocked by a rule that leaves the estimated comparisons free: the
+# m probabilities of those comparisons are taken from it, the others keep their set values. Members of one
+# household are left out (siblings and twins share a birth date or a name and a mother, and would be taken for
+# one person).
+EM_RULES = (("l.nik12 = r.nik12 and l.household_id <> r.household_id", ("nama", "nama_ibu")),)
+EM_MIN_M = 1e-4
+
+
+def _estimated_m(linker: Any) -> dict[str, list[float]]:
+    result: dict[str, list[float]] = {}
+    for rule, names in EM_RULES:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except Exception:  # noqa: BLE001 - too few pairs to learn from: the set values stay
+            logging.getLogger(__name__).info("EM pada %s gagal; nilai m tetap", rule)
+            continue
+        model = linker.misc.save_model_to_json()
+        for comparison in model["comparisons"]:
+            if comparison["output_column_name"] in names:
+                levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+                ms = [lv.get("m_probability") for lv in levels]
+                if all(v is not None for v in ms) and sum(ms[:-1]) > 0:
+                    fixed = next(
+                        c for c in COMPARISONS if c["output_column_name"] == comparison["output_column_name"]
+                    )
+                    m_else = fixed["comparison_levels"][-1]["m_probability"]
+                    share = (1 - m_else) / sum(ms[:-1])
+                    result[comparison["output_column_name"]] = [
+                        max(float(v) * share, EM_MIN_M) for v in ms[:-1]
+                    ] + [m_else]
+    return result
 
 
 def _settings(n: int, comparisons: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -400,6 +452,29 @@ def _splink_comparison_sql(name: str) -> list[dict[str, Any]]:
     return next(c for c in COMPARISONS if c["output_column_name"] == name)["comparison_levels"]
 
 
+def _regional_name_frequencies(con: duckdb.DuckDBPyConnection) -> None:
+    """The term frequency of a name where the person lives: its share among the persons of the kabupaten,
+    drawn towards its national share where the kabupaten has few persons (REGIONAL_TF_PRIOR persons' worth of
+    the national share). Names are regional (Batak marga, Balinese birth-order names, Sundanese names), so two
+    persons of one kabupaten who share a name are far more often two people than the national share says."""
+    prior = REGIONAL_TF_PRIOR
+    con.execute(
+        f"""
+        create or replace table tf_nama_wil as
+        with per_kab as (
+          select nama_wil, any_value(nama_fon) as nama_fon, any_value(kab) as kab, count(*)::double as c
+          from orang_splink where nama_fon <> '' group by nama_wil
+        ), kab as (select kab, count(*)::double as n from orang_splink group by kab),
+        nat as (
+          select nama_fon, count(*)::double / (select count(*) from orang_splink) as f
+          from orang_splink group by nama_fon
+        )
+        select p.nama_wil, (p.c + {prior} * nat.f) / (kab.n + {prior}) as tf_nama_wil
+        from per_kab p join kab using (kab) join nat using (nama_fon)
+        """
+    )
+
+
 def splink_pairs(
     con: duckdb.DuckDBPyConnection, n: int, threshold: float, timings: dict[str, float]
 ) -> tuple[pl.DataFrame, int]:
@@ -413,6 +488,13 @@ def splink_pairs(
     db_api = DuckDBAPI(connection=con)
     people = db_api.register("orang_splink")
     linker = Linker(people, _settings(n, _with_u(u)), log_level=None)
+    _regional_name_frequencies(con)
+    linker.table_management.register_term_frequency_lookup(db_api.register("tf_nama_wil"), "nama_wil")
+    t0 = time.perf_counter()
+    m = _estimated_m(linker)
+    timings["em"] = time.perf_counter() - t0
+    linker = Linker(people, _settings(n, _with_u(u, m)), log_level=None)
+    linker.table_management.register_term_frequency_lookup(db_api.register("tf_nama_wil"), "nama_wil")
     t0 = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
     timings["predict"] = time.perf_counter() - t0
@@ -570,9 +652,21 @@ def find_duplicates(persons: pl.DataFrame, *, threshold: float = DEFAULT_THRESHO
     con.execute("create table orang as select * from orang_arrow order by id")
     splink_cols = sorted(
         {c for cols in COMPARISON_COLUMNS.values() for c in cols}
-        | {"id", "huruf_depan", "nama_depan", "bulan_lahir", "bulan_geser", "nik12", "tahun_lahir"}
+        | {
+            "id",
+            "huruf_depan",
+            "nama_depan",
+            "bulan_lahir",
+            "bulan_geser",
+            "nik12",
+            "tahun_lahir",
+            "household_id",
+        }
     )
-    con.execute(f"create table orang_splink as select {', '.join(splink_cols)} from orang order by id")
+    con.execute(
+        f"create table orang_splink as select {', '.join(c for c in splink_cols if c != 'nama_wil')}, "
+        "nama_fon || '|' || kab as nama_wil from orang order by id"
+    )
     t0 = time.perf_counter()
     exact = exact_pairs(con)
     timings["exact"] = time.perf_counter() - t0

@@ -10,7 +10,7 @@ class Command(SalurCommand):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument(
-            "--threshold", type=float, default=None, help="skor minimum pasangan (0-1; bawaan 0,9)"
+            "--threshold", type=float, default=None, help="skor minimum pasangan (0-1; bawaan 0,8)"
         )
         parser.add_argument("--json", action="store_true")
 
