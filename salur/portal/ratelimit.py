@@ -2,7 +2,8 @@
 
 Keyed by the client's address (REMOTE_ADDR: behind a reverse proxy, the proxy must set it from the real client,
 docs/portal.md). With the default local-memory cache each server process counts on its own; production with
-several processes configures a shared cache (Redis), see docs/portal.md.
+several processes sets SALUR_REDIS_URL (Django's Redis cache, shared by every process), see docs/portal.md. On
+Redis a count is one round trip (SET NX with the window's expiry, then INCR, in one pipeline).
 
 Limits: `SALUR_PORTAL_RATE_LIMITS` in settings or the environment variable of the same name, e.g.
 "lookup=30/60,track=30/60,submit=5/600" (requests per window of seconds).
@@ -17,7 +18,8 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
@@ -54,15 +56,26 @@ def allow(request: HttpRequest, bucket: str) -> tuple[bool, int]:
     count, window = limits().get(bucket, DEFAULT_LIMITS["lookup"])
     now = time.time()
     slot = int(now // window)
-    key = f"salur:rl:{bucket}:{client_key(request)}:{slot}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        n = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        n = 1
+    n = _count(f"salur:rl:{bucket}:{client_key(request)}:{slot}", window + 1)
     retry = int((slot + 1) * window - now) + 1
     return n <= count, retry
+
+
+def _count(key: str, timeout: int) -> int:
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        full = backend.make_and_validate_key(key)
+        # Django's Redis cache has no atomic "increment or create": its own client (connection pool) does it.
+        pipe = backend._cache.get_client(full, write=True).pipeline(transaction=False)
+        pipe.set(full, 0, ex=timeout, nx=True)
+        pipe.incr(full)
+        return int(pipe.execute()[1])
+    backend.add(key, 0, timeout=timeout)
+    try:
+        return int(backend.incr(key))
+    except ValueError:  # expired between add and incr
+        backend.set(key, 1, timeout=timeout)
+        return 1
 
 
 TOO_MANY = "Terlalu banyak permintaan dari perangkat Anda. Coba lagi dalam {s} detik."

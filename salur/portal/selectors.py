@@ -15,6 +15,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core import signing
+from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -79,40 +80,63 @@ def lookup_by_nik(*, nik: str) -> LookupResult:
     nik = (nik or "").strip()
     if not NIK_RE.match(nik):
         raise LookupRefused("NIK harus tepat 16 angka")
-    members: list[dict[str, Any]] = [
-        dict(m)
-        for m in Member.objects.filter(nik=nik).values("household_id", "nama", "household__wilayah__nama")[:1]
+    h, m = Household._meta, Member._meta
+    rows = _fetch(
+        f"SELECT m.household_id, m.nama, h.{_col(Household, 'wilayah')} FROM {m.db_table} m"
+        f" JOIN {h.db_table} h ON h.id = m.household_id WHERE m.nik = %s",
+        [nik],
+    )
+    names = region_tree().names
+    members = [
+        {"household_id": hid, "nama": nama, "desa": names.get(kode, "")} for hid, nama, kode in rows[:1]
     ]
     return _result(members)
 
 
 def lookup_by_name(*, kode_desa: str, nama: str) -> LookupResult:
     code = undotted(kode_desa or "")
-    if len(code) != 10 or code not in {c for c, _ in region_choices(code[:6])}:
+    tree = region_tree()
+    if len(code) != 10 or not tree.has(code, code[:6]):
         raise LookupRefused("Pilih provinsi, kabupaten/kota, kecamatan dan desa/kelurahan")
     name = clean_name(nama)
     # Two indexed steps (the desa's households, then their members) rather than one join: the join's plan
     # depends on table statistics, and with stale ones (right after a large import) PostgreSQL scans every member.
-    household_ids = list(Household.objects.filter(wilayah_id=code).order_by().values_list("id", flat=True))
+    household_ids = [
+        hid
+        for (hid,) in _fetch(
+            f"SELECT id FROM {Household._meta.db_table} WHERE {_col(Household, 'wilayah')} = %s", [code]
+        )
+    ]
     if not household_ids:
         return LookupResult(rows=[])
-    desa = dict(region_choices(code[:6]))[code]
+    desa = tree.names[code]
+    match, param = _name_match(name)
+    marks = ", ".join(["%s"] * len(household_ids))
     members = [
-        {**m, "household__wilayah__nama": desa}
-        for m in Member.objects.filter(household_id__in=household_ids, **_name_match(name))
-        .order_by("nama", "id")
-        .values("household_id", "nama")[: RESULT_CAP + 1]
+        {"household_id": hid, "nama": nama, "desa": desa}
+        for hid, nama in _fetch(
+            f"SELECT household_id, nama FROM {Member._meta.db_table}"
+            f" WHERE household_id IN ({marks}) AND {match} ORDER BY nama, id LIMIT %s",
+            [*household_ids, param, RESULT_CAP + 1],
+        )
     ]
     if len(members) > RESULT_CAP:
         return LookupResult(rows=[], too_many=True)
     return _result(members)
 
 
-def _name_match(name: str) -> dict[str, str]:
-    """Part of the name from three letters on; a shorter name (there are people called "Ai") only as a whole."""
-    if sum(ch.isalpha() for ch in name) < NAME_MIN_LETTERS:
-        return {"nama__iexact": name}
-    return {"nama__icontains": name}
+def _name_match(name: str) -> tuple[str, str]:
+    """Part of the name from three letters on; a shorter name (there are people called "Ai") only as a whole.
+
+    The condition and its parameter as Django writes `nama__icontains` / `nama__iexact` for this database
+    (case-insensitive; `%`, `_` and backslash in the name match themselves)."""
+    lookup = "iexact" if sum(ch.isalpha() for ch in name) < NAME_MIN_LETTERS else "icontains"
+    ops = connection.ops
+    lhs = ops.lookup_cast(lookup, "CharField") % "nama"
+    exact = lookup == "iexact"
+    param = ops.prep_for_iexact_query(name) if exact else f"%{ops.prep_for_like_query(name)}%"
+    operator = connection.operators[lookup]  # type: ignore[attr-defined]  # every backend has it
+    return f"{lhs} {operator % '%s'}", param
 
 
 def sanggah_token(household_id: int) -> str:
@@ -137,7 +161,7 @@ def _result(members: list[dict[str, Any]]) -> LookupResult:
         rows.append(
             LookupRow(
                 masked_name=mask_name(m["nama"]),
-                desa=m["household__wilayah__nama"],
+                desa=m["desa"],
                 programs=lines,
                 sanggah_token=sanggah_token(m["household_id"]) if lines else "",
             )
@@ -147,30 +171,35 @@ def _result(members: list[dict[str, Any]]) -> LookupResult:
 
 def programs_by_household(household_ids: list[int]) -> dict[int, list[ProgramLine]]:
     """Programs of each household: enrolment status where enrolment records exist, else the entitlements of its
-    latest cycle per program; plus the last tahap paid when the payments module answers it. Three queries."""
+    latest cycle per program; plus the last tahap paid when the payments module answers it. Three queries, in
+    SQL: the lookup is the hottest path under load, and building each query through the ORM cost more CPU than
+    running it."""
     if not household_ids:
         return {}
     lines: dict[int, dict[str, ProgramLine]] = {hid: {} for hid in household_ids}
     latest: dict[tuple[int, str], str] = {}
-    for row in (
-        Entitlement.objects.filter(household_id__in=household_ids, eligible=True)
-        .values("household_id", "program_code", "period")
-        .order_by()
+    marks = ", ".join(["%s"] * len(household_ids))
+    for hid, program, period in _fetch(
+        f"SELECT household_id, program_code, period FROM {Entitlement._meta.db_table}"
+        f" WHERE household_id IN ({marks}) AND eligible = %s",
+        [*household_ids, True],
     ):
-        key = (row["household_id"], row["program_code"])
-        if row["period"] > latest.get(key, ""):
-            latest[key] = row["period"]
+        key = (hid, program)
+        if period > latest.get(key, ""):
+            latest[key] = period
     for (hid, program), period in latest.items():
         lines[hid][program] = ProgramLine(program=program, status="Penerima", last_period=period)
     enrolment = _enrolment_model()
     if enrolment is not None:
-        for row in enrolment.objects.filter(household_id__in=household_ids).values(
-            "household_id", "program__code", "status"
+        program_model = enrolment._meta.get_field("program").related_model
+        for hid, program, status in _fetch(
+            f"SELECT e.household_id, p.code, e.status FROM {enrolment._meta.db_table} e"
+            f" JOIN {program_model._meta.db_table} p ON p.id = e.{_col(enrolment, 'program')}"
+            f" WHERE e.household_id IN ({marks})",
+            household_ids,
         ):
-            line = lines[row["household_id"]].setdefault(
-                row["program__code"], ProgramLine(program=row["program__code"], status="")
-            )
-            line.status = ENROLMENT_STATUS_LABELS.get(row["status"], row["status"])
+            line = lines[hid].setdefault(program, ProgramLine(program=program, status=""))
+            line.status = ENROLMENT_STATUS_LABELS.get(status, status)
     # A payment exists only for an entitlement: households without one are not asked about (most of them).
     paid = _last_paid(sorted({hid for hid, _ in latest}))
     for hid, info in paid.items():
@@ -180,6 +209,16 @@ def programs_by_household(household_ids: list[int]) -> dict[int, list[ProgramLin
         line = lines[hid].setdefault(program, ProgramLine(program=program, status="Penerima"))
         line.last_paid = str(info.get("period", ""))
     return {hid: sorted(d.values(), key=lambda x: x.program) for hid, d in lines.items() if d}
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _col(model: Any, field: str) -> str:
+    return str(model._meta.get_field(field).column)
 
 
 def _enrolment_model() -> Any:
@@ -200,27 +239,74 @@ def _last_paid(household_ids: list[int]) -> dict[int, dict[str, Any]]:
     return dict(last_paid_by_household(household_ids))
 
 
-@lru_cache(maxsize=4096)
-def region_choices(parent: str | None) -> list[tuple[str, str]]:
-    """Children of a region, by name (the pickers). The region tree is reference data that changes only with
-    `salur setup` (a new Kemendagri list): kept in memory per process, a few thousand small lists at most."""
-    qs = Region.objects.filter(level=Level.PROVINSI) if not parent else Region.objects.filter(induk_id=parent)
-    return list(qs.order_by("nama").values_list("kode", "nama"))
+CODE_LENGTHS = (
+    2,
+    4,
+    6,
+    10,
+)  # provinsi, kabupaten/kota, kecamatan, desa/kelurahan: a child's code extends its parent's
 
 
-@lru_cache(maxsize=4096)
-def _escaped_choices(parent: str | None) -> tuple[tuple[str, str], ...]:
-    return tuple((str(escape(k)), str(escape(n))) for k, n in region_choices(parent))
+@dataclass(frozen=True)
+class RegionTree:
+    """The whole region tree in memory: children of each region by name ("" = the provinsi) and every name."""
+
+    children: dict[str, tuple[tuple[str, str], ...]]
+    names: dict[str, str]
+
+    def has(self, code: str, parent: str | None) -> bool:
+        """`code` is a child of `parent` (None: a provinsi)."""
+        parent = parent or ""
+        return (
+            code in self.names
+            and len(code) in CODE_LENGTHS
+            and code.startswith(parent)
+            and CODE_LENGTHS.index(len(code)) == (CODE_LENGTHS.index(len(parent)) + 1 if parent else 0)
+        )
+
+
+_TREE: RegionTree | None = None
+
+
+def region_tree() -> RegionTree:
+    """The region tree, read once per process (one query, 91,599 rows, a few MB).
+
+    The tree is reference data that changes only with `salur setup` (a new Kemendagri list; restart the server
+    after it). A citizen may live in any of 83,000 desa, so caching list by list missed almost every time under
+    load: each lookup paid two or three extra queries for its pickers. An empty table is not remembered.
+    """
+    global _TREE  # a per-process cache of reference data
+    if _TREE is not None:
+        return _TREE
+    children: dict[str, list[tuple[str, str]]] = {}
+    names: dict[str, str] = {}
+    for kode, nama, induk, level in Region.objects.order_by("nama", "kode").values_list(
+        "kode", "nama", "induk_id", "level"
+    ):
+        children.setdefault("" if level == Level.PROVINSI else induk or "", []).append((kode, nama))
+        names[kode] = nama
+    tree = RegionTree(children={k: tuple(v) for k, v in children.items()}, names=names)
+    if names:
+        _TREE = tree
+        _options_html.cache_clear()
+    return tree
+
+
+def region_choices(parent: str | None) -> tuple[tuple[str, str], ...]:
+    """Children of a region, by name (the pickers); the provinsi for None."""
+    return region_tree().children.get(parent or "", ())
+
+
+@lru_cache(maxsize=16384)
+def _options_html(parent: str) -> str:
+    return "".join(f'<option value="{escape(k)}">{escape(n)}</option>' for k, n in region_choices(parent))
 
 
 def region_options_html(parent: str | None, selected: str) -> SafeString:
-    """The <option> list of a region picker, built in Python: the page renders four lists of up to a few hundred
-    entries on every lookup, and a template loop over them costs more than the lookup itself."""
-    return mark_safe(  # noqa: S308 (every value escaped above)
-        "".join(
-            f'<option value="{k}" selected>{n}</option>'
-            if k == selected
-            else f'<option value="{k}">{n}</option>'
-            for k, n in _escaped_choices(parent)
-        )
-    )
+    """The <option> list of a region picker, built in Python once per list: the page renders four lists of up to
+    a few hundred entries on every lookup, and a template loop over them costs more than the lookup itself."""
+    html = _options_html(parent or "")
+    if selected and region_tree().has(selected, parent):
+        needle = f'<option value="{escape(selected)}">'
+        html = html.replace(needle, needle[:-1] + " selected>", 1)
+    return mark_safe(html)  # noqa: S308 (every value escaped above)

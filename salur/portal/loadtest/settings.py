@@ -12,5 +12,5 @@ import os
 from salur.settings import *  # noqa: F403
 from salur.settings import DATABASES
 
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SALUR_LOADTEST_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SALUR_LOADTEST_CONN_MAX_AGE", "600"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
