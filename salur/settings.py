@@ -136,6 +136,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache: Django's default local-memory cache (one per process), unless SALUR_REDIS_URL names a Redis server
+# (e.g. redis://127.0.0.1:6379/1): then the public portal's rate-limit counters are shared by every server process
+# (docs/portal.md). Tests and the demo need no Redis.
+if os.environ.get("SALUR_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["SALUR_REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("SALUR_CACHE_PREFIX", "salur"),
+        }
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
