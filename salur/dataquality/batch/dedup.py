@@ -13,10 +13,21 @@ Steps:
 3. ``splink_pairs``: a Fellegi-Sunter model run by Splink on DuckDB. Blocking rules (the only pairs ever compared):
    birth date + sex + first letter of the name key; first name + sex + birth month (twice, the second on the date
    shifted by one day, so that a date typed one day off always meets); birth date + mother's name; the first
-   twelve NIK digits. The m probabilities are set from what clerks get wrong (documented below); the u
-   probabilities are estimated from the data by random sampling with a fixed seed; exact name agreement is
-   weighted by the name's frequency (term frequency adjustment), so "Siti Aminah" born on a date counts for less
-   than a rare name born on that date.
+   twelve NIK digits. The parameters:
+
+   - u (how often a level occurs between two different people) is counted, not guessed: for birth date, sex
+     and origin exactly over all pairs from group counts (``_counted_u``), for the two name comparisons from
+     two million pairs drawn one by one with a fixed seed (``_sampled_u``). Rare levels (a NIK of the same
+     kecamatan in another kabupaten) are as exact as common ones, and a run gives the same scores every time.
+   - m (how often a level occurs between two records of one person) starts from what clerks get wrong
+     (COMPARISONS); for the two name comparisons it is then learned from the registry itself by expectation
+     maximisation on the pairs that share the NIK's kecamatan and birth date (``_estimated_m``), which leaves
+     the name free. In a registry whose names are rarely miswritten beyond a slip, a merely similar name
+     then counts for little; where clerks shorten names, it counts for more.
+   - An exact name agreement is weighted by how common the name is where the person lives (its share in the
+     kabupaten, ``_regional_name_frequencies``): names are regional (Sundanese, Balinese, Batak names), so
+     two namesakes born on one day in one kabupaten are common there even when the name is rare nationally.
+     An agreeing mother's name is weighted by its national frequency ("Siti" counts for little).
 4. ``twin_guard``: in one household, two records born more than a day apart are relatives (siblings share a
    mother, a village and a birthplace, and the synthetic and real registries both hold siblings with one name),
    and two records born on the same day whose names differ by a substituted letter or more (Rina/Rini,
@@ -50,15 +61,17 @@ PERSON_COLUMNS = {
     "tempat_lahir": pl.String,
 }
 
-# A pair at or above this match probability is a candidate for review (tuned on synth --dirty, seed 7, and
-# checked on other seeds and the contract's worked example: docs/benchmarks.md).
+# A pair at or above this match probability is a candidate for review (chosen on synth --dirty at 78,000 to
+# 1,000,000 persons and the contract's worked example: docs/benchmarks.md).
 DEFAULT_THRESHOLD = 0.8
 # Prior: about one person in a hundred is registered twice (the audits in domain.md section 4 found 21 million
 # duplicate records in a registry of about 100 million at the time).
 DUPLICATE_SHARE = 0.01
 U_SAMPLE_PAIRS = 2_000_000
 U_SEED = 20240601
-REGIONAL_TF_PRIOR = float(__import__("os").environ.get("DEDUP_TF_PRIOR", "1000"))
+# How many persons' worth of the national share of a name is added to its share in a kabupaten (so that a
+# small kabupaten's few persons do not make every name look common or rare there).
+REGIONAL_TF_PRIOR = 1000.0
 
 BLOCKING_RULES = (
     "l.tanggal_lahir = r.tanggal_lahir and l.jenis_kelamin = r.jenis_kelamin and l.huruf_depan = r.huruf_depan",
@@ -92,7 +105,9 @@ def _null(sql: str) -> dict[str, Any]:
 # m probabilities: among true duplicates, how often each level occurs. They come from how registries go wrong: a
 # name typed again is usually the same after normalisation, otherwise one or two letters off or shortened; a
 # birth date is usually kept, sometimes one day off; a re-registration keeps either the NIK's kecamatan or its
-# birth-date part; the mother's name is copied from the same KTP/KK.
+# birth-date part; the mother's name is copied from the same KTP/KK. The name and mother's-name values are the
+# starting point of expectation maximisation and stay as they are where the registry is too small to learn from
+# (EM_MIN_PAIRS); u probabilities are filled in at run time (``_with_u``).
 COMPARISONS: list[dict[str, Any]] = [
     {
         "output_column_name": "nama",
@@ -282,7 +297,7 @@ def _pair_share(con: duckdb.DuckDBPyConnection, keys: str, where: str = "true") 
     (share,) = con.execute(
         f"select coalesce(sum(c * (c - 1)), 0) / getvariable('pairs') from ("
         f"select count(*)::double as c from orang where {where} and {notnull} group by {keys})"
-    ).fetchone()  # type: ignore[misc]
+    ).fetchall()[0]
     return float(share)
 
 
@@ -291,7 +306,7 @@ def _counted_u(con: duckdb.DuckDBPyConnection) -> dict[str, list[float]]:
     and origin. Each is a share of pairs computed from group counts, so rare levels (a NIK of the same
     kecamatan in another kabupaten: a few pairs in a million) are as exact as common ones and the run is
     repeatable."""
-    (n,) = con.execute("select count(*)::double from orang").fetchone()  # type: ignore[misc]
+    (n,) = con.execute("select count(*)::double from orang").fetchall()[0]
     con.execute("set variable pairs = ?", [max(1.0, n * (n - 1))])
 
     def s(keys: str, where: str = "true") -> float:
@@ -302,7 +317,7 @@ def _counted_u(con: duckdb.DuckDBPyConnection) -> dict[str, list[float]]:
         "with d as (select tanggal_lahir t, count(*)::double c from orang where tanggal_lahir is not null"
         " group by 1) select coalesce(2 * sum(a.c * b.c), 0) / getvariable('pairs')"
         " from d a join d b on b.t = a.t + 1"
-    ).fetchone()  # type: ignore[misc]
+    ).fetchall()[0]
     dated = s("(tanggal_lahir is not null)::int")
     sex_same = s("jenis_kelamin", "jenis_kelamin <> ''")
     sexed = s("(jenis_kelamin <> '')::int", "jenis_kelamin <> ''")
@@ -342,7 +357,7 @@ def _sampled_u(con: duckdb.DuckDBPyConnection, sample: int) -> dict[str, list[fl
         "create or replace temp table u_urut as select row_number() over (order by id) - 1 as i, "
         "nama_fon, nama_norm, ibu_fon from orang"
     )
-    (n,) = con.execute("select count(*) from u_urut").fetchone()  # type: ignore[misc]
+    (n,) = con.execute("select count(*) from u_urut").fetchall()[0]
     result: dict[str, list[float]] = {}
     for name in ("nama", "nama_ibu"):
         levels = [lv for lv in _splink_comparison_sql(name) if not lv.get("is_null_level")]
@@ -396,38 +411,45 @@ def _with_u(u: dict[str, list[float]], m: dict[str, list[float]] | None = None) 
     return out
 
 
-# Expectation maximisation, each on pairs blocked by a rule that leaves the estimated comparisons free: the
-# m probabilities of those comparisons are taken from it, the others keep their set values. Members of one
-# household are left out (siblings and twins share a birth date or a name and a mother, and would be taken for
-# one person).
+# Expectation maximisation on pairs blocked by a rule that leaves the estimated comparisons free: the pairs
+# that share the NIK's kecamatan of issue and birth date (a re-registration with another serial is among them),
+# members of one household left out (twins share a birth date, a mother and a village).
 EM_RULES = (("l.nik12 = r.nik12 and l.household_id <> r.household_id", ("nama", "nama_ibu")),)
-EM_MIN_M = 1e-4
+EM_MIN_PAIRS = 100  # fewer blocked pairs than this: too few to learn from, the set m values stay
+EM_MIN_M = 1e-4  # no level is ever impossible for a duplicate
 
 
-def _estimated_m(linker: Any) -> dict[str, list[float]]:
+def _estimated_m(con: duckdb.DuckDBPyConnection, linker: Any) -> dict[str, list[float]]:
+    """m probabilities of the name comparisons learned from the registry (Splink's EM, u held fixed).
+
+    EM's "match" class in that block also takes in namesakes and relatives who agree on everything but the
+    name, which inflates the last level ("beda"); that level is never a candidate anyway (``splink_pairs``
+    drops it), so it keeps its set value and the other levels share the rest in the proportions EM found.
+    """
     result: dict[str, list[float]] = {}
+    set_values = {c["output_column_name"]: c["comparison_levels"][-1]["m_probability"] for c in COMPARISONS}
     for rule, names in EM_RULES:
-        try:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True
-            )
-        except Exception:  # noqa: BLE001 - too few pairs to learn from: the set values stay
-            logging.getLogger(__name__).info("EM pada %s gagal; nilai m tetap", rule)
+        (pairs,) = con.execute(
+            f"select count(*) from orang_splink l join orang_splink r on {rule} and l.id < r.id"
+        ).fetchall()[0]
+        if pairs < EM_MIN_PAIRS:
             continue
-        model = linker.misc.save_model_to_json()
-        for comparison in model["comparisons"]:
-            if comparison["output_column_name"] in names:
-                levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-                ms = [lv.get("m_probability") for lv in levels]
-                if all(v is not None for v in ms) and sum(ms[:-1]) > 0:
-                    fixed = next(
-                        c for c in COMPARISONS if c["output_column_name"] == comparison["output_column_name"]
-                    )
-                    m_else = fixed["comparison_levels"][-1]["m_probability"]
-                    share = (1 - m_else) / sum(ms[:-1])
-                    result[comparison["output_column_name"]] = [
-                        max(float(v) * share, EM_MIN_M) for v in ms[:-1]
-                    ] + [m_else]
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+        for comparison in linker.misc.save_model_to_json()["comparisons"]:
+            name = comparison["output_column_name"]
+            if name not in names:
+                continue
+            ms = [
+                lv.get("m_probability")
+                for lv in comparison["comparison_levels"]
+                if not lv.get("is_null_level")
+            ]
+            agreeing = [float(v or 0.0) for v in ms[:-1]]
+            if sum(agreeing) > 0:
+                share = (1 - set_values[name]) / sum(agreeing)
+                result[name] = [max(v * share, EM_MIN_M) for v in agreeing] + [set_values[name]]
     return result
 
 
@@ -491,7 +513,7 @@ def splink_pairs(
     _regional_name_frequencies(con)
     linker.table_management.register_term_frequency_lookup(db_api.register("tf_nama_wil"), "nama_wil")
     t0 = time.perf_counter()
-    m = _estimated_m(linker)
+    m = _estimated_m(con, linker)
     timings["em"] = time.perf_counter() - t0
     linker = Linker(people, _settings(n, _with_u(u, m)), log_level=None)
     linker.table_management.register_term_frequency_lookup(db_api.register("tf_nama_wil"), "nama_wil")
@@ -520,7 +542,7 @@ def _blocked_pair_count(con: duckdb.DuckDBPyConnection, linker: Any) -> int:
         exclude = " ".join(f"and not coalesce(({r}), false)" for r in seen)
         total += con.execute(
             f"select count(*) from orang_splink l join orang_splink r on {rule} and l.id < r.id {exclude}"
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()[0][0]
         seen.append(rule)
     return int(total)
 
