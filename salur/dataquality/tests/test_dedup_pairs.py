@@ -145,3 +145,90 @@ def test_two_families_sharing_their_people_are_a_household_pair():
     hh = household_pairs(pairs, persons)
     assert hh.select("household_a", "household_b", "shared").rows() == [(10, 11, 2)]
     assert hh["alasan"][0] == "2 orang sama di kedua KK (KK pertama 2 orang, KK kedua 3 orang)"
+
+
+def test_counted_u_probabilities_equal_a_count_over_every_pair(golden_persons):
+    """The u probabilities of date, sex and origin are the shares of all pairs of two records, counted."""
+    import duckdb
+
+    from salur.dataquality.batch.dedup import _counted_u, _splink_comparison_sql, person_features
+
+    features = person_features(golden_persons.head(400))
+    con = duckdb.connect()
+    con.register("orang_arrow", features.to_arrow())
+    con.execute("create table orang as select * from orang_arrow")
+    counted = _counted_u(con)
+    for name, columns in (
+        ("tanggal_lahir", ("tanggal_lahir",)),
+        ("jenis_kelamin", ("jenis_kelamin",)),
+        ("asal", ("kode_wilayah", "kab", "nik_kec", "tempat")),
+    ):
+        levels = _splink_comparison_sql(name)
+        null = next((lv["sql_condition"] for lv in levels if lv.get("is_null_level")), "false")
+        cases = " ".join(
+            f"when {lv['sql_condition']} then {i}"
+            for i, lv in enumerate(lv for lv in levels if not lv.get("is_null_level"))
+            if lv["sql_condition"] != "ELSE"
+        )
+        n_levels = len([lv for lv in levels if not lv.get("is_null_level")])
+        cols = ", ".join(f"l.{c} as {c}_l, r.{c} as {c}_r" for c in columns)
+        rows = dict(
+            con.execute(
+                f"select case {cases} else {n_levels - 1} end, count(*) from ("
+                f"select {cols} from orang l join orang r on l.id <> r.id) where not ({null}) group by 1"
+            ).fetchall()
+        )
+        total = sum(rows.values())
+        brute = [rows.get(i, 0) / total for i in range(n_levels)]
+        assert counted[name] == pytest.approx(brute, abs=1e-12), name
+
+
+def test_the_scores_do_not_depend_on_the_order_of_the_records(golden_persons):
+    rows, _ = _variant_rows()
+    persons = pl.concat([golden_persons, frame(rows + LOOKALIKES)])
+    first = find_duplicates(persons).person_pairs
+    second = find_duplicates(persons.sample(fraction=1.0, shuffle=True, seed=5)).person_pairs
+    assert first.height > 0
+    assert second.equals(first)
+
+
+def test_a_name_common_in_the_kabupaten_counts_for_less_there():
+    """Two namesakes born the same day in one kabupaten: a name that a tenth of the kabupaten bears is weaker
+    evidence than a name borne by no one else there, although both are equally rare in the whole registry."""
+    import datetime as dt
+    import math
+
+    rows = []
+    pid = 1
+    # kabupaten 3201: "Ujang" is common; kabupaten 5101: "Wayan" is common; each name rare elsewhere
+    for kab, common in (("3201", "Ujang"), ("5101", "Wayan")):
+        for i in range(1500):
+            nama = common if i % 10 == 0 else f"Orang {kab} {i:03d}"
+            day = dt.date(1950, 1, 1) + dt.timedelta(days=pid * 37 % 20000)
+            rows.append(
+                person(pid, f"{kab}01{day:%d%m%y}{pid:04d}", pid, f"{kab}012001", nama, "L", str(day))
+            )
+            pid += 1
+    # the pairs: same name, same birth date, both in kabupaten 3201, NIKs from two kecamatan
+    for nama, base in (("Ujang", 5000), ("Wayan", 5100)):
+        for k in range(2):
+            rows.append(
+                person(
+                    base + k,
+                    f"32010{k + 2}150680{base + k:04d}",
+                    base + k,
+                    f"32010{k + 2}2001",
+                    nama,
+                    "L",
+                    "1980-06-15",
+                )
+            )
+    persons = frame(rows)
+    pairs = find_duplicates(persons, threshold=0.0).person_pairs
+    score = {
+        nama: pairs.filter((pl.col("id_a") == base) & (pl.col("id_b") == base + 1))["skor"].item()
+        for nama, base in (("Ujang", 5000), ("Wayan", 5100))
+    }
+    # at least one bit of evidence apart (national frequencies alone would give the two pairs one score)
+    log_odds = {k: math.log2(v / (1 - v)) for k, v in score.items()}
+    assert log_odds["Wayan"] - log_odds["Ujang"] >= 1
