@@ -248,24 +248,39 @@ def registry_households_for(keys: list[int]) -> pl.DataFrame:
     )
 
 
-def file_household_ids() -> pl.DataFrame:
-    """(no_kk_int, household_id) of every household of the keluarga file, after the merge."""
+def file_household_ids(*, created_after: int, accepted: pl.DataFrame) -> pl.DataFrame:
+    """(no_kk_int, household_id) of the accepted households of the keluarga file, once they are stored.
+
+    The updated ones are in the stage table; the new ones have ids above `created_after` (the largest id
+    before the import). Rows that someone else created meanwhile are left out by the semi-join.
+    """
     ids = read_frame(
-        f"SELECT s.no_kk, h.id FROM stage_household s JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk",
+        f"SELECT s.no_kk, h.id FROM stage_household s JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk"
+        f" UNION ALL SELECT no_kk, id FROM {HOUSEHOLD_TABLE} WHERE id > {int(created_after)}",
         schema={"no_kk": pl.String(), "id": pl.Int64()},
     )
-    return ids.select(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"), pl.col("id").alias("household_id"))
+    return (
+        ids.select(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"), pl.col("id").alias("household_id"))
+        .join(accepted.select("no_kk_int"), on="no_kk_int", how="semi")
+        .unique("no_kk_int")
+    )
 
 
-def existing_members(niks: pl.Series) -> pl.Series:
-    """The NIKs among `niks` that the registry holds already (they are updated, not inserted)."""
-    create_stage("stage_nik", {"nik": ("varchar(16)", "TEXT")})
-    copy_frame("stage_nik", pl.DataFrame({"nik": niks}))
+def existing_keys(table: str, key: str, keys: pl.Series) -> pl.Series:
+    """The keys (no_kk or nik) among `keys` that the registry holds already (they are updated, not inserted)."""
+    create_stage("stage_keys", {"k": ("varchar(16)", "TEXT")})
+    copy_frame("stage_keys", pl.DataFrame({"k": keys}))
     found = read_frame(
-        f"SELECT n.nik FROM stage_nik n JOIN {MEMBER_TABLE} m ON m.nik = n.nik", schema={"nik": pl.String()}
-    )["nik"]
-    drop_stage("stage_nik")
+        f"SELECT n.k FROM stage_keys n JOIN {table} t ON t.{qn(key)} = n.k", schema={"k": pl.String()}
+    )["k"]
+    drop_stage("stage_keys")
     return found
+
+
+def max_id(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {qn(table)}")
+        return int(cursor.fetchone()[0])
 
 
 def table_rows(table: str) -> int:
@@ -325,7 +340,8 @@ def _distinct(a: str, b: str) -> str:
     return f"{a} IS DISTINCT FROM {b}"
 
 
-def merge_households(ctx: ImportContext, now: Any) -> tuple[int, int]:
+def merge_households(ctx: ImportContext, now: Any) -> int:
+    """Households of the file that the registry held already (staged): history of the changed ones, update."""
     h, s = "h", "s"
     desil_changed = (
         f"(({s}.desil IS NOT NULL AND ({_distinct(f'{h}.desil', f'{s}.desil')} OR {h}.desil_sumber <> 'supplied'))"
@@ -358,18 +374,7 @@ def merge_households(ctx: ImportContext, now: Any) -> tuple[int, int]:
             [now],
         )
         updated = cursor.rowcount
-        cols = list(HOUSEHOLD_STAGE)
-        col_sql = ", ".join(qn(c) for c in cols)
-        cursor.execute(
-            f"INSERT INTO {HOUSEHOLD_TABLE} ({col_sql}, flags, created_at, updated_at, created_job_id)"
-            f" SELECT {', '.join(f'{s}.{qn(c)}' for c in cols)}, '', %s, %s, %s FROM stage_household {s}"
-            f" WHERE NOT EXISTS (SELECT 1 FROM {HOUSEHOLD_TABLE} {h} WHERE {h}.no_kk = {s}.no_kk)"
-            # Key order keeps the unique index's B-tree filling from left to right (fewer page splits).
-            f" ORDER BY {s}.no_kk",
-            [now, now, ctx.job_id],
-        )
-        created = cursor.rowcount
-    return created, updated
+    return updated
 
 
 def merge_members(ctx: ImportContext, now: Any) -> int:
@@ -575,22 +580,46 @@ def run_import(
         create_stage("stage_affected", {"id": ("bigint PRIMARY KEY", "INTEGER PRIMARY KEY")})
         lap("prepare")
 
-        for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
-            res = v.validate_keluarga(
-                chunk,
-                ref=ref,
-                state=state,
-                foreign_keys=foreign_keys_for("household", chunk["no_kk"], ctx.scope_prefixes),
-            )
-            lap("validate_households")
-            _account(summary, summary.households, res)
-            writer.append(res.problems)
-            copy_frame("stage_household", res.accepted.drop(v.ROW), list(HOUSEHOLD_STAGE))
-            lap("stage_households")
-            report(
-                0.05 + 0.20 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
-                "memeriksa keluarga",
-            )
+        households_before = max_id(HOUSEHOLD_TABLE)
+        with FrameWriter() as out:
+            for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
+                if ctx.scope_prefixes:
+                    out.wait()  # the lookup below uses the connection that the COPY in flight holds
+                res = v.validate_keluarga(
+                    chunk,
+                    ref=ref,
+                    state=state,
+                    foreign_keys=foreign_keys_for("household", chunk["no_kk"], ctx.scope_prefixes),
+                )
+                lap("validate_households")
+                _account(summary, summary.households, res)
+                writer.append(res.problems)
+                accepted = res.accepted.drop(v.ROW)
+                if households_before:
+                    out.wait()
+                    known = pl.col("no_kk").is_in(
+                        existing_keys(HOUSEHOLD_TABLE, "no_kk", accepted["no_kk"]).implode()
+                    )
+                    copy_frame("stage_household", accepted.filter(known), list(HOUSEHOLD_STAGE))
+                    accepted = accepted.filter(~known)
+                if not rebuild:
+                    accepted = accepted.sort(pl.col("no_kk").cast(pl.Int64))  # see _load_members
+                # New households: straight into the table (created_at and updated_at: the database's clock).
+                out.write(
+                    HOUSEHOLD_TABLE,
+                    accepted.with_columns(
+                        pl.lit("").alias("flags"), pl.lit(ctx.job_id, dtype=pl.Int64).alias("created_job_id")
+                    ),
+                    NEW_HOUSEHOLD_COLUMNS,
+                )
+                summary.households.created += accepted.height
+                lap("write_households")
+                report(
+                    0.05 + 0.20 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
+                    "memeriksa keluarga",
+                )
+            out.wait()
+            lap("write_households_wait")
         v.finish_households(state)
         with connection.cursor() as cursor:
             # Built once after loading (cheaper than during), for the merge's lookups by key.
@@ -600,21 +629,23 @@ def run_import(
                 cursor.execute("ANALYZE stage_household")
         report(0.27, "menyimpan keluarga")
         mark_existing_households()
-        summary.households.created, summary.households.updated = merge_households(ctx, now)
+        summary.households.updated = merge_households(ctx, now)
         lap("merge_households")
         if rebuild:
             household_indexes.restore()
             lap("rebuild_household_indexes")
+        file_ids = file_household_ids(created_after=households_before, accepted=state.accepted_households)
         summary.members.created, joined = _load_members(
             anggota,
             a_names,
+            file_ids=file_ids,
             ctx=ctx,
             ref=ref,
             state=state,
             summary=summary,
             writer=writer,
-            now=now,
             members_before=members_before,
+            rebuild=rebuild,
             lap=lap,
             report=report,
         )
@@ -660,27 +691,25 @@ def run_import(
     return summary
 
 
-# Columns of a member row written by the import (the stage's, less no_kk, plus the household and creation).
-NEW_MEMBER_COLUMNS = [
-    *(c for c in MEMBER_STAGE if c != "no_kk"),
-    "household_id",
-    "created_at",
-    "updated_at",
-    "created_job_id",
-]
+# Columns of the rows the import creates: the stage's, less no_kk for members, plus the household, the flags and
+# the creating job. created_at and updated_at are left to the column default (the time of the COPY statement): a
+# timestamp per row in the COPY text would cost the server a third more parsing.
+NEW_HOUSEHOLD_COLUMNS = [*HOUSEHOLD_STAGE, "flags", "created_job_id"]
+NEW_MEMBER_COLUMNS = [*(c for c in MEMBER_STAGE if c != "no_kk"), "household_id", "created_job_id"]
 
 
 def _load_members(
     anggota: Path,
     names: list[str],
     *,
+    file_ids: pl.DataFrame,
     ctx: ImportContext,
     ref: v.Reference,
     state: v.ImportState,
     summary: ImportSummary,
     writer: RejectsWriter,
-    now: Any,
     members_before: int,
+    rebuild: bool,
     lap: Callable[[str], None],
     report: Progress,
 ) -> tuple[int, pl.Series]:
@@ -690,7 +719,6 @@ def _load_members(
     new members go straight into the member table (COPY, overlapped with the validation of the next chunk on
     PostgreSQL); members the registry holds already go to the stage table for the history-keeping update.
     """
-    file_ids = file_household_ids()
     created = 0
     joined: list[pl.Series] = []
     with FrameWriter() as out:
@@ -727,7 +755,7 @@ def _load_members(
                 raise RuntimeError("accepted member rows without their household (a bug in the importer)")
             if members_before:
                 out.wait()
-                known = pl.col("nik").is_in(existing_members(accepted["nik"]).implode())
+                known = pl.col("nik").is_in(existing_keys(MEMBER_TABLE, "nik", accepted["nik"]).implode())
                 copy_frame("stage_member", accepted.filter(known), list(MEMBER_STAGE))
                 accepted = accepted.filter(~known)
             if registry.height:
@@ -736,11 +764,11 @@ def _load_members(
                         "household_id"
                     ]
                 )
-            new = accepted.sort("nik").with_columns(
-                pl.lit(now).alias("created_at"),
-                pl.lit(now).alias("updated_at"),
-                pl.lit(ctx.job_id, dtype=pl.Int64).alias("created_job_id"),
-            )
+            if not rebuild:
+                # Key order keeps the unique index's B-tree filling from left to right (fewer page splits);
+                # the integer sorts faster than the text and in the same order (16 digits each).
+                accepted = accepted.sort(pl.col("nik").cast(pl.Int64))
+            new = accepted.with_columns(pl.lit(ctx.job_id, dtype=pl.Int64).alias("created_job_id"))
             out.write(MEMBER_TABLE, new, NEW_MEMBER_COLUMNS)
             created += new.height
             lap("write_members")

@@ -55,12 +55,16 @@ def _in_scope(col: pl.Expr, prefixes: tuple[str, ...]) -> pl.Expr:
 OUT_OF_SCOPE = "DI_LUAR_WILAYAH"
 
 
+SEEN_SCHEMA = {"_k": pl.Int64, "_fs": pl.Int64}
+
+
 @dataclass
 class ImportState:
     """State carried from one chunk to the next (bounded: integer keys and one date per household)."""
 
-    seen_kk: dict[int, int] = field(default_factory=dict)  # well-formed no_kk -> first baris
-    seen_nik: dict[int, int] = field(default_factory=dict)
+    # Well-formed keys seen so far (_k: the key as Int64, _fs: the baris of its first row).
+    seen_kk: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SEEN_SCHEMA))
+    seen_nik: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SEEN_SCHEMA))
     # Households accepted in this import: no_kk (Int64) -> tanggal_pendataan.
     accepted_households: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"no_kk_int": pl.Int64, "tanggal_pendataan": pl.Date})
@@ -213,23 +217,21 @@ def _collect_problems(
     return pl.concat(pl.collect_all(parts)).cast(PROBLEM_SCHEMA)  # type: ignore[arg-type]
 
 
-def _duplicate_marks(frame: pl.DataFrame, key: str, seen: dict[int, int]) -> pl.DataFrame:
-    """Column `_first` = baris of an earlier row with the same well-formed key (in this chunk or before)."""
+def _duplicate_marks(frame: pl.DataFrame, key: str, seen: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Column `_first` = baris of an earlier row with the same well-formed key (in this chunk or before).
+
+    `seen` holds (_k, _fs): every well-formed key of earlier chunks with the baris of its first row; returned
+    with this chunk's new keys added.
+    """
     keyed = frame.select(ROW, pl.col(key)).with_columns(
         pl.when(pl.col(key).str.contains(RE_16)).then(pl.col(key).cast(pl.Int64, strict=False)).alias("_k")
     )
     first_in_chunk = (
         keyed.filter(pl.col("_k").is_not_null()).group_by("_k").agg(pl.col(ROW).min().alias("_fc"))
     )
-    if seen:
-        seen_df = pl.DataFrame(
-            {"_k": list(seen.keys()), "_fs": list(seen.values())}, schema={"_k": pl.Int64, "_fs": pl.Int64}
-        )
-    else:
-        seen_df = pl.DataFrame(schema={"_k": pl.Int64, "_fs": pl.Int64})
     marked = (
         keyed.join(first_in_chunk, on="_k", how="left")
-        .join(seen_df, on="_k", how="left")
+        .join(seen, on="_k", how="left")
         .with_columns(
             pl.when(pl.col("_fs").is_not_null())
             .then(pl.col("_fs"))
@@ -240,9 +242,8 @@ def _duplicate_marks(frame: pl.DataFrame, key: str, seen: dict[int, int]) -> pl.
         )
     )
     # Remember the first occurrence of every new key for later chunks.
-    new = first_in_chunk.join(seen_df, on="_k", how="anti")
-    seen.update(zip(new["_k"].to_list(), new["_fc"].to_list(), strict=True))
-    return marked.select(ROW, "_first", "_k")
+    new = first_in_chunk.join(seen, on="_k", how="anti").select("_k", pl.col("_fc").alias("_fs"))
+    return marked.select(ROW, "_first", "_k"), pl.concat([seen, new])
 
 
 @dataclass
@@ -325,7 +326,7 @@ def validate_keluarga(
                 ),
             )
         )
-    dup = _duplicate_marks(frame, "no_kk", state.seen_kk)
+    dup, state.seen_kk = _duplicate_marks(frame, "no_kk", state.seen_kk)
     frame = frame.join(dup.select(ROW, "_first"), on=ROW, how="left")
     checks.append(
         (
@@ -532,7 +533,7 @@ def validate_anggota(
             _msg("Tanggal lahir tidak boleh sebelum 1900-01-01 atau sesudah tanggal pendataan keluarga"),
         )
     )
-    dup = _duplicate_marks(frame, "nik", state.seen_nik)
+    dup, state.seen_nik = _duplicate_marks(frame, "nik", state.seen_nik)
     frame = frame.join(dup.select(ROW, "_first"), on=ROW, how="left")
     checks.append(
         (
@@ -548,16 +549,24 @@ def validate_anggota(
         parse_date(pl.col("tanggal_lahir")).alias("_tgl_lahir"),
         pl.col("_tgl_data").fill_null(pl.lit(ref.today)).alias("_ref_date"),
     )
-    flag_checks = nik_checks(ref, pl.col("_ref_date"))
-    flag_exprs = [
-        pl.when(cond.fill_null(False)).then(pl.lit(kode)).otherwise(None) for _, kode, cond, _ in flag_checks
-    ]
+    # Each flag condition is evaluated once, into a boolean column; the stored list is sorted by code.
+    flag_checks = sorted(nik_checks(ref, pl.col("_ref_date")), key=lambda check: check[1])
+    marks = [f"_flag_{kode}" for _, kode, _, _ in flag_checks]
     ok = ok.with_columns(
-        pl.concat_list(flag_exprs).list.drop_nulls().list.sort().list.join(",").alias("flags")
+        cond.fill_null(False).alias(mark) for (_, _, cond, _), mark in zip(flag_checks, marks, strict=True)
     )
-    flag_counts = {
-        kode: int(ok.select(cond.fill_null(False).sum()).item()) for _, kode, cond, _ in flag_checks
-    }
+    ok = ok.with_columns(
+        pl.concat_str(
+            [
+                pl.when(pl.col(mark)).then(pl.lit(kode))
+                for (_, kode, _, _), mark in zip(flag_checks, marks, strict=True)
+            ],
+            separator=",",
+            ignore_nulls=True,
+        ).alias("flags")
+    )
+    counts = ok.select(pl.col(mark).sum() for mark in marks).row(0)
+    flag_counts = {kode: int(n) for (_, kode, _, _), n in zip(flag_checks, counts, strict=True)}
     state.head_counts.append(
         ok.group_by(pl.col("_kk_int").alias("no_kk_int")).agg(
             (pl.col("hubungan") == "kepala_keluarga").sum().cast(pl.Int64).alias("heads")
