@@ -46,7 +46,8 @@ def copy_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None = 
     frame = frame.select(cols)
     if frame.height == 0:
         return 0
-    with connection.cursor() as cursor:
+    # Raw cursors below: wrap_database_errors turns the driver's errors into Django's (IntegrityError, ...).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         if is_postgres():
             col_sql = ", ".join(qn(c) for c in cols)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
@@ -104,6 +105,43 @@ def read_frame(
     if schema is None:
         return pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
     return pl.DataFrame(rows, schema=list(schema.items()), orient="row")
+
+
+def _adbc_uri() -> str:
+    from urllib.parse import quote
+
+    d = connection.settings_dict
+    auth = quote(d.get("USER") or "", safe="")
+    if d.get("PASSWORD"):
+        auth += ":" + quote(d["PASSWORD"], safe="")
+    host = d.get("HOST") or "localhost"
+    port = f":{d['PORT']}" if d.get("PORT") else ""
+    return f"postgresql://{auth}{'@' if auth else ''}{host}{port}/{quote(d['NAME'], safe='')}"
+
+
+def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | None:
+    """The results of several queries as frames, read in ONE snapshot (REPEATABLE READ) over a separate
+    connection with the ADBC PostgreSQL driver (COPY in binary form straight into Arrow: no text to parse, about
+    twice as fast as `read_frame` for millions of rows).
+
+    A separate connection sees only committed rows, so this is used only on PostgreSQL and outside a transaction;
+    elsewhere (SQLite, inside `transaction.atomic`, which includes the test suite's transactions) it returns None
+    and the caller reads with `read_frame`.
+    """
+    if not is_postgres() or connection.in_atomic_block:
+        return None
+    try:
+        import adbc_driver_postgresql.dbapi as adbc
+    except ImportError:  # pragma: no cover - a dependency of the project
+        return None
+    out: dict[str, pl.DataFrame] = {}
+    with adbc.connect(_adbc_uri(), autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        for name, sql in queries.items():
+            cur.execute(sql)
+            out[name] = pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[assignment]
+        cur.execute("COMMIT")
+    return out
 
 
 def db_now() -> Any:

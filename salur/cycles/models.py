@@ -56,8 +56,13 @@ class Cycle(models.Model):
 
 
 class Entitlement(models.Model):
-    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="entitlements")
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    # Checked set-based by triggers (core/setfk.py, migration 0003), not row by row.
+    cycle = models.ForeignKey(
+        Cycle, on_delete=models.PROTECT, related_name="entitlements", db_constraint=False
+    )
+    household = models.ForeignKey(  # indexed by the uniqueness below, which starts with it
+        "registry.Household", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     # Copies of the cycle's program code and period: the database's uniqueness needs them on this table.
     program_code = models.CharField(max_length=20)
     period = models.CharField(max_length=10)
@@ -75,7 +80,7 @@ class Entitlement(models.Model):
         ordering = ["cycle", "household"]
         constraints = [
             models.UniqueConstraint(
-                fields=["program_code", "period", "household"], name="entitlement_once_per_program_period"
+                fields=["household", "program_code", "period"], name="entitlement_once_per_program_period"
             ),
         ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -14,6 +15,7 @@ from salur.core.access import require
 from salur.core.approval import approval_record, approvals_for, require_not_maker
 from salur.core.audit import audit_record
 from salur.core.errors import NotFound, PermissionDenied, SalurError
+from salur.core.timing import Stages
 from salur.cycles.batch import pipeline
 from salur.cycles.models import ApprovalTier, Cycle, CycleStatus
 from salur.programs.batch import entitlements as e
@@ -53,13 +55,28 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
     refused = CycleExists(f"Siklus {code} sudah ada; satu program hanya punya satu siklus per periode")
     if Cycle.objects.filter(code=code).exists():
         raise refused
+    stages = Stages("cycles.create")
+    # Read and decide before the transaction: the registry read is of committed rows anyway (one snapshot on
+    # PostgreSQL, core/bulk.py read_committed_frames), and only the writes need to be atomic.
+    decided = (
+        None
+        if santunan
+        else _decide(program=prog, version=version, config=config, period=parsed, stages=stages)
+    )
     try:
         with transaction.atomic():
             if santunan:
                 cycle = _create_santunan(actor=actor, program=prog, version=version, period=parsed, code=code)
             else:
+                assert decided is not None
                 cycle = _create(
-                    actor=actor, program=prog, version=version, config=config, period=parsed, code=code
+                    actor=actor,
+                    program=prog,
+                    version=version,
+                    period=parsed,
+                    code=code,
+                    decided=decided,
+                    stages=stages,
                 )
     except IntegrityError as exc:
         # A concurrent call created the same cycle (or entitlements of the same period) first.
@@ -72,36 +89,68 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
     return cycle
 
 
-def _create(
-    *, actor: Any, program: Program, version: Any, config: e.ProgramConfig, period: e.Period, code: str
-) -> Cycle:
+@dataclass
+class _Decided:
+    inputs: pipeline.Inputs
+    parts: dict[str, bytes]
+    digest: str
+    result: Any
+
+
+def _decide(
+    *, program: Program, version: Any, config: e.ProgramConfig, period: e.Period, stages: Stages
+) -> _Decided:
     eligibility_rule = version.eligibility_rule or None
     amount_rule = (version.amount_rule or None) if isinstance(config, e.FlatConfig) else None
     try:
         extra_h, extra_m = e.rule_columns(eligibility_rule, amount_rule)
-        inputs = pipeline.read_inputs(extra_household=extra_h, extra_member=extra_m)
+        with stages("read"):
+            inputs = pipeline.read_inputs(extra_household=extra_h, extra_member=extra_m)
     except ValueError as exc:  # a stored rule that does not compile (RuleError) or reads an unknown column
         raise SalurError(
             f"Aturan program {program.code} versi {version.version} tidak dapat dipakai: {exc}"
         ) from exc
-    digest = pipeline.snapshot_sha256(
-        inputs,
-        {**version.config, "eligibility_rule": eligibility_rule or "", "amount_rule": amount_rule or ""},
-    )
-    try:
-        result = e.compute(
-            inputs.households,
-            inputs.members,
-            config=config,
-            period=period,
-            lists=inputs.reference_lists(),
-            eligibility_rule=eligibility_rule,
-            amount_rule=amount_rule,
+    with stages("snapshot"):
+        parts = pipeline.snapshot_parts(inputs)
+        digest = pipeline.snapshot_sha256(
+            inputs,
+            parts=parts,
+            config={
+                **version.config,
+                "eligibility_rule": eligibility_rule or "",
+                "amount_rule": amount_rule or "",
+            },
         )
+    try:
+        with stages("compute"):
+            result = e.compute(
+                inputs.households,
+                inputs.members,
+                config=config,
+                period=period,
+                lists=inputs.reference_lists(),
+                eligibility_rule=eligibility_rule,
+                amount_rule=amount_rule,
+            )
     except ValueError as exc:  # e.g. a monthly period for a program paid per tahap
         raise SalurError(str(exc)) from exc
+    return _Decided(inputs=inputs, parts=parts, digest=digest, result=result)
+
+
+def _create(
+    *,
+    actor: Any,
+    program: Program,
+    version: Any,
+    period: e.Period,
+    code: str,
+    decided: _Decided,
+    stages: Stages,
+) -> Cycle:
+    inputs, parts, digest, result = decided.inputs, decided.parts, decided.digest, decided.result
     summary = result.summary
-    snapshot_path = pipeline.snapshot_write(inputs, code=code)
+    with stages("snapshot_files"):
+        snapshot_path = pipeline.snapshot_write(parts, code=code)
     cycle = Cycle.objects.create(
         code=code,
         program=program,
@@ -119,8 +168,10 @@ def _create(
     rows = pipeline.entitlement_rows(
         result.decisions, cycle_id=cycle.pk, program_code=program.code, period=period.code
     )
-    written = pipeline.write_entitlements(rows)
-    components = pipeline.write_components(result.components, cycle_id=cycle.pk)
+    with stages("write_entitlements"):
+        written = pipeline.write_entitlements(rows)
+    with stages("write_components"):
+        components = pipeline.write_components(result.components, cycle_id=cycle.pk)
     audit_record(
         actor=actor,
         action="cycle.create",
@@ -143,6 +194,7 @@ def _create(
             "components": components,
         },
     )
+    stages.log()
     return cycle
 
 

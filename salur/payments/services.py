@@ -21,6 +21,7 @@ from salur.core.approval import approval_record, approvals_for
 from salur.core.audit import audit_record
 from salur.core.bulk import copy_frame
 from salur.core.errors import NotFound, SalurError, UnreadableFile
+from salur.core.timing import Stages
 from salur.cycles.models import Cycle, CycleStatus
 from salur.payments.batch import files, status
 from salur.payments.models import ExportFile, PaymentBatch, StatusImport
@@ -38,18 +39,25 @@ def _cycle(code: str, *, lock: bool = False) -> Cycle:
     return cycle
 
 
-def _materialise_first_batch(actor: Any, cycle: Cycle) -> PaymentBatch:
-    """Batch 1 of an approved cycle, created once: a concurrent export waits for it and then reuses it."""
+def _materialise_first_batch(
+    actor: Any, cycle: Cycle, stages: Stages
+) -> tuple[PaymentBatch, pl.DataFrame | None]:
+    """Batch 1 of an approved cycle, created once: a concurrent export waits for it and then reuses it.
+
+    Returns the batch and, when this call created it, its payments in file form (so that the files are written from
+    the rows just inserted instead of reading a million rows back)."""
     batch = PaymentBatch.objects.filter(cycle=cycle, number=1).first()
     if batch is not None:
-        return batch
+        return batch, None
     try:
         with transaction.atomic():
             batch = PaymentBatch.objects.create(
                 cycle=cycle, number=1, created_by=actor, approved_at=cycle.approved_at
             )
-            rows = files.first_batch_rows(cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk)
-            written = copy_frame(files.PAYMENT_TABLE, rows) if rows.height else 0
+            with stages("rows"):
+                rows = files.first_batch_rows(cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk)
+            with stages("insert"):
+                written = copy_frame(files.PAYMENT_TABLE, rows) if rows.height else 0
             batch.payments = written
             batch.total = int(rows["nominal"].sum()) if written else 0
             batch.save(update_fields=["payments", "total"])
@@ -61,13 +69,13 @@ def _materialise_first_batch(actor: Any, cycle: Cycle) -> PaymentBatch:
                 after={"payments": written, "total": batch.total},
                 detail={"signatures_sha256": _digest(rows, "signature") if written else ""},
             )
-            return batch
+            return batch, files.file_frame(rows, cycle_code=cycle.code)
     except IntegrityError:
         # Another process created batch 1 (or one of its payments exists): use what it wrote.
         batch = PaymentBatch.objects.filter(cycle=cycle, number=1).first()
         if batch is None:
             raise
-        return batch
+        return batch, None
 
 
 def _digest(frame: pl.DataFrame, column: str) -> str:
@@ -87,11 +95,13 @@ def payments_export(*, actor: Any, code: str, out_dir: Path) -> list[dict[str, A
             f"Siklus {cycle.code} berstatus {cycle.get_status_display()}: hanya siklus yang sudah disetujui "
             "dapat diekspor"
         )
-    _materialise_first_batch(actor, cycle)
+    stages = Stages("payments.export")
+    first, fresh = _materialise_first_batch(actor, cycle, stages)
     written: list[dict[str, Any]] = []
     for batch in PaymentBatch.objects.filter(cycle=cycle, approved_at__isnull=False).order_by("number"):
-        frame = files.batch_file_frame(batch.pk)
-        manifests = files.write_files(frame, out_dir=out_dir, cycle_code=cycle.code, suffix=batch.suffix)
+        frame = fresh if (batch.pk == first.pk and fresh is not None) else files.batch_file_frame(batch.pk)
+        with stages("files"):
+            manifests = files.write_files(frame, out_dir=out_dir, cycle_code=cycle.code, suffix=batch.suffix)
         with transaction.atomic():
             for m in manifests:
                 previous = ExportFile.objects.filter(batch=batch, channel=m["saluran"]).first()
@@ -138,6 +148,7 @@ def payments_export(*, actor: Any, code: str, out_dir: Path) -> list[dict[str, A
                 before={"status": CycleStatus.DISETUJUI},
                 after={"status": CycleStatus.DIEKSPOR},
             )
+    stages.log()
     return written
 
 

@@ -16,6 +16,7 @@ from django.db import connection
 
 from salur.core.bulk import copy_frame, create_stage, drop_stage, read_frame
 from salur.core.errors import UnreadableFile
+from salur.core.timing import Stages
 from salur.payments.signing import SIGNED_FIELDS, sign_frame
 
 STATUSES = ("DIBAYAR", "GAGAL", "TIDAK_DIAMBIL")
@@ -94,7 +95,9 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
         return Outcome(
             0, 0, dict.fromkeys(CONTRACT_PROBLEMS, 0), pl.DataFrame(), hashlib.sha256(b"").hexdigest()
         )
-    found = _payments_of(rows)
+    stages = Stages("payments.status")
+    with stages("read_payments"):
+        found = _payments_of(rows)
     found = found.with_columns(
         pl.col("line").cast(pl.Int64),
         pl.col("payment_id").cast(pl.Int64, strict=False),
@@ -105,7 +108,8 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
     frame = rows.join(found, on="line", how="left").sort("line")
     known = frame.filter(pl.col("payment_id").is_not_null())
     if known.height:
-        recomputed = sign_frame(known.select(*SIGNED_FIELDS[:9], pl.col("nominal").cast(pl.Utf8)))
+        with stages("signatures"):
+            recomputed = sign_frame(known.select(*SIGNED_FIELDS[:9], pl.col("nominal").cast(pl.Utf8)))
         checked = known.select("line").with_columns((recomputed == known["signature"]).alias("sig_ok"))
         frame = frame.join(checked, on="line", how="left")
     else:
@@ -142,12 +146,15 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
     good = frame.filter(pl.col("problem").is_null())
     unchanged = int(frame.filter(pl.col("problem") == "SAMA").height)
     problems = frame.filter(pl.col("problem").is_not_null() & (pl.col("problem") != "SAMA"))
-    applied = _update(good, status_import_id)
+    with stages("update"):
+        applied = _update(good, status_import_id)
     counts = dict.fromkeys(CONTRACT_PROBLEMS, 0)
     for code, n in problems.group_by("problem").len().iter_rows():
         counts[code] = int(n)
     in_file = frame["cycle_id"].drop_nulls().unique().to_list()
-    _store_problems(problems, status_import_id, fallback=in_file[0] if len(in_file) == 1 else None)
+    with stages("problems"):
+        _store_problems(problems, status_import_id, fallback=in_file[0] if len(in_file) == 1 else None)
+    stages.log()
     digest = hashlib.sha256(
         good.select(pl.format("{}:{}", "id_pembayaran", "status")).to_series().str.join("\n").item().encode()
         if good.height

@@ -92,7 +92,7 @@ class Command(SalurCommand):
             ],
             base,
         )
-        url, drop = _throwaway_url(options["database_url"], workdir)
+        url, drop = _throwaway_url(options["database_url"], workdir, "salur_bench_cycle")
         env = {**base, "DATABASE_URL": url, "SALUR_VAR_DIR": str(workdir / "var")}
         steps: dict[str, dict[str, Any]] = {}
         try:
@@ -185,6 +185,8 @@ class Command(SalurCommand):
             "peak_memory_mb": max(v["peak_mb"] for v in steps.values()),
             "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
         }
+        if options["keep"]:
+            result["database_url"] = url.rsplit("@", 1)[-1]
         if not options["workdir"] and not options["keep"]:
             shutil.rmtree(workdir, ignore_errors=True)
         if options["json"]:

@@ -1,0 +1,158 @@
+"""Set-based foreign keys for the tables that batch paths fill a million rows at a time.
+
+PostgreSQL checks an ordinary foreign key once per inserted row, and each check takes a `FOR KEY SHARE` lock on the
+referenced row: inserting 1,000,000 payments with a key to `registry_household` costs about 8 s in those checks
+alone (docs/benchmarks.md, "Cycles and money"), ten times the cost of the same check as one anti-join. For such
+columns the model declares the relation with `db_constraint=False` and a migration installs a `ForeignKeyGuard`:
+
+- insert (and update, for a column that may change): a statement-level trigger over the statement's transition
+  table runs one anti-join against the referenced table and refuses the whole statement when a row refers to nothing
+  (a hash join for a big statement, index probes for a small one);
+- a column that never changes after insert (`immutable`): a row-level trigger refuses any change (cheap: a `WHEN`
+  test, no query);
+- delete of a referenced row: a statement-level trigger refuses it while rows still refer to it (the models say
+  `on_delete=PROTECT` as well, which Django checks before it deletes).
+
+SQLite has no statement-level triggers or transition tables; there the same rules are row-level triggers (an
+index probe in-process, cheap). The error is SQLSTATE 23503 (`foreign_key_violation`) on PostgreSQL and an abort
+with "FOREIGN KEY constraint failed" on SQLite: Django raises `IntegrityError` for both.
+
+Concurrency: unlike a real foreign key, the check takes no lock on the referenced row, so a delete of a household
+racing a payment insert for it would both succeed. Referenced rows here (households, cycles, batches, status imports)
+are never deleted by Salur (PROTECT everywhere, no delete path), so the race cannot arise from the application.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import migrations
+
+BIG_STATEMENT = 10_000  # rows above which the anti-join is planned as a hash join
+
+
+@dataclass(frozen=True)
+class ForeignKeyGuard:
+    table: str
+    column: str
+    ref_table: str
+    ref_column: str = "id"
+    immutable: bool = True
+
+    @property
+    def name(self) -> str:
+        # PostgreSQL names are at most 63 bytes: keep them short and stable.
+        return f"salur_fk_{self.table}_{self.column}"[:55]
+
+    def _message(self) -> str:
+        return (
+            f"FOREIGN KEY constraint failed: {self.table}.{self.column} -> {self.ref_table}.{self.ref_column}"
+        )
+
+    # PostgreSQL ---------------------------------------------------------------------------------------------------
+    def postgresql_install(self) -> list[str]:
+        t, c, rt, rc, n = self.table, self.column, self.ref_table, self.ref_column, self.name
+        check = f"""
+CREATE OR REPLACE FUNCTION {n}_chk() RETURNS trigger LANGUAGE plpgsql AS $fn$
+DECLARE
+  rows_in bigint;
+  nestloop text := current_setting('enable_nestloop');
+BEGIN
+  SELECT count(*) INTO rows_in FROM new_rows;
+  IF rows_in = 0 THEN RETURN NULL; END IF;
+  IF rows_in > {BIG_STATEMENT} THEN PERFORM set_config('enable_nestloop', 'off', true); END IF;
+  PERFORM 1 FROM new_rows n LEFT JOIN {rt} r ON r.{rc} = n.{c}
+   WHERE n.{c} IS NOT NULL AND r.{rc} IS NULL LIMIT 1;
+  IF FOUND THEN
+    PERFORM set_config('enable_nestloop', nestloop, true);
+    RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{self._message()}';
+  END IF;
+  PERFORM set_config('enable_nestloop', nestloop, true);
+  RETURN NULL;
+END $fn$"""
+        ref = f"""
+CREATE OR REPLACE FUNCTION {n}_ref() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM 1 FROM old_rows o JOIN {t} x ON x.{c} = o.{rc} LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{self._message()} (still referenced)';
+  END IF;
+  RETURN NULL;
+END $fn$"""
+        sql = [
+            check,
+            f"CREATE TRIGGER {n}_i AFTER INSERT ON {t} REFERENCING NEW TABLE AS new_rows"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {n}_chk()",
+            ref,
+            f"CREATE TRIGGER {n}_d AFTER DELETE ON {rt} REFERENCING OLD TABLE AS old_rows"
+            f" FOR EACH STATEMENT EXECUTE FUNCTION {n}_ref()",
+        ]
+        if self.immutable:
+            sql += [
+                f"""
+CREATE OR REPLACE FUNCTION {n}_imm() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{t}.{c} cannot change';
+END $fn$""",
+                f"CREATE TRIGGER {n}_u BEFORE UPDATE ON {t} FOR EACH ROW"
+                f" WHEN (OLD.{c} IS DISTINCT FROM NEW.{c}) EXECUTE FUNCTION {n}_imm()",
+            ]
+        else:
+            sql.append(
+                f"CREATE TRIGGER {n}_u AFTER UPDATE ON {t} REFERENCING NEW TABLE AS new_rows"
+                f" FOR EACH STATEMENT EXECUTE FUNCTION {n}_chk()"
+            )
+        return sql
+
+    def postgresql_remove(self) -> list[str]:
+        n = self.name
+        return [
+            f"DROP TRIGGER IF EXISTS {n}_i ON {self.table}",
+            f"DROP TRIGGER IF EXISTS {n}_u ON {self.table}",
+            f"DROP TRIGGER IF EXISTS {n}_d ON {self.ref_table}",
+            f"DROP FUNCTION IF EXISTS {n}_chk()",
+            f"DROP FUNCTION IF EXISTS {n}_ref()",
+            f"DROP FUNCTION IF EXISTS {n}_imm()",
+        ]
+
+    # SQLite -------------------------------------------------------------------------------------------------------
+    def sqlite_install(self) -> list[str]:
+        t, c, rt, rc, n = self.table, self.column, self.ref_table, self.ref_column, self.name
+        missing = f"NEW.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {rt} WHERE {rc} = NEW.{c})"
+        sql = [
+            f"CREATE TRIGGER {n}_i BEFORE INSERT ON {t} WHEN {missing}"
+            f" BEGIN SELECT RAISE(ABORT, '{self._message()}'); END",
+            f"CREATE TRIGGER {n}_d BEFORE DELETE ON {rt} WHEN EXISTS (SELECT 1 FROM {t} WHERE {c} = OLD.{rc})"
+            f" BEGIN SELECT RAISE(ABORT, '{self._message()} (still referenced)'); END",
+        ]
+        if self.immutable:
+            sql.append(
+                f"CREATE TRIGGER {n}_u BEFORE UPDATE OF {c} ON {t} WHEN OLD.{c} IS NOT NEW.{c}"
+                f" BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: {t}.{c} cannot change'); END"
+            )
+        else:
+            sql.append(
+                f"CREATE TRIGGER {n}_u BEFORE UPDATE OF {c} ON {t} WHEN {missing}"
+                f" BEGIN SELECT RAISE(ABORT, '{self._message()}'); END"
+            )
+        return sql
+
+    def sqlite_remove(self) -> list[str]:
+        n = self.name
+        return [f"DROP TRIGGER IF EXISTS {n}_{s}" for s in ("i", "u", "d")]
+
+
+def _run(statements_for: str, guards: tuple[ForeignKeyGuard, ...]) -> Any:
+    def run(apps: Any, schema_editor: Any) -> None:
+        vendor = schema_editor.connection.vendor
+        for guard in guards:
+            for sql in getattr(guard, f"{vendor}_{statements_for}")():
+                schema_editor.execute(sql, params=None)
+
+    return run
+
+
+def install(*guards: ForeignKeyGuard) -> migrations.RunPython:
+    """A migration operation that installs the guards (and removes them when migrated backwards)."""
+    return migrations.RunPython(_run("install", guards), _run("remove", guards))

@@ -1,0 +1,96 @@
+"""The set-based foreign keys (core/setfk.py) refuse what a real foreign key refuses, on both backends."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+
+from salur.core.bulk import copy_frame
+from salur.cycles.models import Entitlement
+from salur.grievances.tests.factories import DESA_BATANG, make_cycle, make_household
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cycle():
+    actor = get_user_model().objects.create_user("fk_maker", password="x")
+    households = [make_household(DESA_BATANG, ["Siti"]) for _ in range(3)]
+    return make_cycle("SEMBAKO", "2024-05", [(h, 200_000) for h in households], actor), households
+
+
+def _rows(cycle_id: int, household_ids: list[int], *, period_prefix: str = "P") -> pl.DataFrame:
+    n = len(household_ids)
+    return pl.DataFrame(
+        {
+            "cycle_id": [cycle_id] * n,
+            "household_id": household_ids,
+            "program_code": ["SEMBAKO"] * n,
+            "period": [f"{period_prefix}{i}" for i in range(n)],
+            "eligible": [True] * n,
+            "reasons": [""] * n,
+            "nominal": [1] * n,
+            "channel": ["POS"] * n,
+            "bank": [""] * n,
+            "no_rekening": [""] * n,
+            "nik_penerima": [""] * n,
+            "nama_penerima": [""] * n,
+            "kode_wilayah": [DESA_BATANG] * n,
+        }
+    )
+
+
+def test_an_insert_that_refers_to_a_missing_household_is_refused(cycle):
+    c, _ = cycle
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        copy_frame("cycles_entitlement", _rows(c.pk, [987_654_321]))
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        copy_frame("cycles_entitlement", _rows(987_654_321, [c.entitlements.first().household_id]))
+
+
+def test_a_big_statement_with_one_bad_row_is_refused_whole_and_a_good_one_passes(cycle):
+    """Above 10,000 rows PostgreSQL checks with a hash anti-join: the same answer as the index probes."""
+    c, households = cycle
+    ids = [households[i % 3].pk for i in range(12_000)]
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        copy_frame("cycles_entitlement", _rows(c.pk, [*ids[:-1], 987_654_321]))
+    assert Entitlement.objects.count() == 3
+    assert copy_frame("cycles_entitlement", _rows(c.pk, ids)) == 12_000
+    assert Entitlement.objects.count() == 12_003
+
+
+def test_the_relation_cannot_be_changed_nor_the_referenced_row_deleted(cycle):
+    c, households = cycle
+    e = c.entitlements.first()
+    other = next(h for h in households if h.pk != e.household_id)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Entitlement.objects.filter(pk=e.pk).update(household_id=other.pk)
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("DELETE FROM registry_member WHERE household_id = %s", [e.household_id])
+        cur.execute("DELETE FROM registry_household WHERE id = %s", [e.household_id])
+    assert Entitlement.objects.filter(pk=e.pk, household_id=e.household_id).exists()
+    # An unreferenced household can still be deleted.
+    free = make_household(DESA_BATANG, ["Budi"])
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM registry_member WHERE household_id = %s", [free.pk])
+        cur.execute("DELETE FROM registry_household WHERE id = %s", [free.pk])
+
+
+def test_a_changeable_relation_is_checked_on_update(cycle):
+    """payments.status_import may change (a status file sets it), but only to a status import that exists."""
+    from salur.payments.models import Payment, PaymentBatch, StatusImport
+
+    c, households = cycle
+    batch = PaymentBatch.objects.create(cycle=c, number=1, created_by=c.created_by)
+    fields = {"program_code": "SEMBAKO", "period": "2024-05", "nominal": 1, "channel": "POS", "signature": ""}
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        Payment.objects.create(
+            id_pembayaran="X-1-0", batch_id=987_654_321, cycle=c, household=households[0], **fields
+        )
+    p = Payment.objects.create(id_pembayaran="X-1-1", batch=batch, cycle=c, household=households[0], **fields)
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        Payment.objects.filter(pk=p.pk).update(status_import_id=987_654_321)
+    record = StatusImport.objects.create(file_name="s.csv", sha256="0" * 64, imported_by=c.created_by)
+    assert Payment.objects.filter(pk=p.pk).update(status_import_id=record.pk) == 1
