@@ -91,7 +91,8 @@ class FrameWriter:
         if frame.height == 0:
             return
         if self._pool is None:
-            copy_frame(table, frame, list(columns))
+            with connection.wrap_database_errors:  # the driver's errors as Django's, on either path
+                copy_frame(table, frame, list(columns))
             return
         self.wait()
         self._pending = self._pool.submit(_copy_pg, self._raw, table, list(columns), frame)
@@ -101,7 +102,9 @@ class FrameWriter:
         if self._pending is not None:
             start = time.perf_counter()
             pending, self._pending = self._pending, None
-            pending.result()
+            # The driver's errors become Django's (IntegrityError, ...), as for the writes of the calling thread.
+            with connection.wrap_database_errors:
+                pending.result()
             self.seconds_waited += time.perf_counter() - start
 
 

@@ -649,6 +649,7 @@ def run_import(
             lap=lap,
             report=report,
         )
+        crash_point("after_write_members")
         if rebuild:
             member_indexes.restore()
             lap("rebuild_member_indexes")
