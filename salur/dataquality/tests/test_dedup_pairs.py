@@ -52,6 +52,9 @@ LOOKALIKES = [
     person(
         BASE + 103, "3201011203100004", HH + 100, "3201012001", "Husein Lestari", "L", "2010-03-12", "Yati"
     ),
+    # twins whose names differ in a final letter that the phonetic key drops (Diah -> "dia")
+    person(BASE + 104, "3201016806120005", HH + 104, "3201012001", "Dian Hakim", "P", "2012-06-28", "Wulan"),
+    person(BASE + 105, "3201016806120006", HH + 104, "3201012001", "Diah Hakim", "P", "2012-06-28", "Wulan"),
     # one common name, one birth date, two provinces, two mothers
     person(BASE + 110, "3201010404800001", HH + 110, "3201012001", "Budi Santoso", "L", "1980-04-04", "Sri"),
     person(BASE + 111, "3578010404800002", HH + 111, "3578011001", "Budi Santoso", "L", "1980-04-04", "Tuti"),
