@@ -1,6 +1,6 @@
 """Writing side of the registry import: COPY overlapped with validation, and index rebuilds for big loads.
 
-Two things make a national load fast on PostgreSQL:
+Two things make a national load fast:
 
 - `FrameWriter` COPYs a chunk into a table from a worker thread on the import's own connection (same
   transaction), so that the main thread validates the next chunk (Polars) while the server stores the previous
@@ -11,7 +11,9 @@ Two things make a national load fast on PostgreSQL:
   row, and one anti-join per foreign key instead of a trigger per row at commit. The rebuilt unique constraints
   and foreign keys are checked over the whole table, so nothing that the constraints forbid can get in. It needs
   an ACCESS EXCLUSIVE lock on the table (readers wait until the import commits), so the importer uses it only
-  for loads that are large relative to the table (see `importer.rebuild_indexes_for`).
+  for loads that are large relative to the table (see `importer.rebuild_indexes_for`). On SQLite only the
+  explicit indexes are rebuilt (UNIQUE and foreign keys belong to the table's definition there), and readers
+  are not held up: in WAL mode they go on reading the last committed state.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ from salur.core.bulk import copy_frame, is_postgres, qn
 COPY_ROWS_PER_BLOCK = 100_000
 
 
+def _quoted(name: str) -> str:
+    """A table or column name of our own schema (never user input), quoted for both backends."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _csv_blocks(frame: pl.DataFrame) -> Iterator[bytes]:
     """CSV for COPY: strings quoted so that '' stays an empty string while an unquoted empty field is NULL."""
     for start in range(0, frame.height, COPY_ROWS_PER_BLOCK):
@@ -42,10 +49,10 @@ def _csv_blocks(frame: pl.DataFrame) -> Iterator[bytes]:
 
 
 def _copy_pg(raw_connection: Any, table: str, columns: Sequence[str], frame: pl.DataFrame) -> int:
-    col_sql = ", ".join(f'"{c}"' for c in columns)
+    col_sql = ", ".join(_quoted(c) for c in columns)
     with (
         raw_connection.cursor() as cursor,
-        cursor.copy(f'COPY "{table}" ({col_sql}) FROM STDIN WITH (FORMAT csv)') as copy,
+        cursor.copy(f"COPY {_quoted(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)") as copy,
     ):
         for block in _csv_blocks(frame):
             copy.write(block)
@@ -60,6 +67,8 @@ class FrameWriter:
     """
 
     def __init__(self, *, background: bool | None = None) -> None:
+        # SQLite: inline. Its executemany binds every value in Python under the GIL, so a worker thread
+        # would only contend with the validation (measured: no gain).
         self.background = is_postgres() if background is None else background
         self._pool: ThreadPoolExecutor | None = None
         self._pending: Future[int] | None = None
@@ -146,6 +155,9 @@ class SecondaryIndexes:
     indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX statement)
 
     def drop(self) -> None:
+        if not is_postgres():
+            self._drop_sqlite()
+            return
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c"
@@ -171,8 +183,26 @@ class SecondaryIndexes:
             for name, _ in self.indexes:
                 cursor.execute(f"DROP INDEX {qn(name)}")
 
+    def _drop_sqlite(self) -> None:
+        """SQLite: the explicit indexes only (UNIQUE and foreign keys are part of the table's definition there)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL"
+                " ORDER BY name",
+                [self.table],
+            )
+            self.indexes = [(str(n), str(d)) for n, d in cursor.fetchall()]
+            for name, _ in self.indexes:
+                cursor.execute(f"DROP INDEX {qn(name)}")
+
     def restore(self) -> None:
         """Build everything again with the same names and definitions (checked over the whole table)."""
+        if not is_postgres():
+            with connection.cursor() as cursor:
+                for _, statement in self.indexes:
+                    cursor.execute(statement)
+            self.indexes = []
+            return
         with connection.cursor() as cursor:
             _run_pending_checks(cursor, self.table)
             for _, statement in self.indexes:

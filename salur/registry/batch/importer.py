@@ -296,15 +296,13 @@ def table_rows(table: str) -> int:
 
 
 def rebuild_indexes_for(incoming_members: int, existing: int) -> bool:
-    """Whether this load drops and rebuilds the registry's secondary indexes (PostgreSQL only).
+    """Whether this load drops and rebuilds the registry's secondary indexes (see bulkload.SecondaryIndexes).
 
     SALUR_IMPORT_REBUILD_INDEXES: `auto` (default): when the file holds at least twice as many members as the
     registry (an initial or national load: building the indexes once is cheaper than growing them row by row,
     and the registry is empty or small, so the lock that it needs costs little; a re-import of the registry's
     own files keeps the indexes and the readers); `always`; `never`.
     """
-    if not is_postgres():
-        return False
     mode = os.environ.get("SALUR_IMPORT_REBUILD_INDEXES", "auto")
     if mode in ("always", "never"):
         return mode == "always"
@@ -567,11 +565,12 @@ def run_import(
         rebuild = rebuild_indexes_for(_estimate_rows(anggota), members_before)
         household_indexes = SecondaryIndexes(HOUSEHOLD_TABLE)
         member_indexes = SecondaryIndexes(MEMBER_TABLE, foreign_keys_to=(HOUSEHOLD_TABLE,))
-        if rebuild:
+        if rebuild and is_postgres():
             with connection.cursor() as cursor:
                 # A big load relative to the registry: readers of households and members wait until the import
                 # commits (taken first, in one statement, so that the import never waits halfway for a reader).
                 cursor.execute(f"LOCK TABLE {HOUSEHOLD_TABLE}, {MEMBER_TABLE} IN ACCESS EXCLUSIVE MODE")
+        if rebuild:
             household_indexes.drop()
             member_indexes.drop()
             log.info("import rebuilds the registry indexes (members before: %d)", members_before)
@@ -581,6 +580,9 @@ def run_import(
         lap("prepare")
 
         households_before = max_id(HOUSEHOLD_TABLE)
+        staged_households = 0
+        # Rows are written in key order unless the unique indexes are rebuilt afterwards (SQLite keeps them).
+        sort_keys = not rebuild or not is_postgres()
         with FrameWriter() as out:
             for chunk in iter_chunks(keluarga, k_names, schema.KELUARGA_NAMES):
                 if ctx.scope_prefixes:
@@ -600,9 +602,11 @@ def run_import(
                     known = pl.col("no_kk").is_in(
                         existing_keys(HOUSEHOLD_TABLE, "no_kk", accepted["no_kk"]).implode()
                     )
-                    copy_frame("stage_household", accepted.filter(known), list(HOUSEHOLD_STAGE))
+                    staged_households += copy_frame(
+                        "stage_household", accepted.filter(known), list(HOUSEHOLD_STAGE)
+                    )
                     accepted = accepted.filter(~known)
-                if not rebuild:
+                if sort_keys:
                     accepted = accepted.sort(pl.col("no_kk").cast(pl.Int64))  # see _load_members
                 # New households: straight into the table (created_at and updated_at: the database's clock).
                 out.write(
@@ -628,14 +632,15 @@ def run_import(
                 # Temporary tables have no statistics until analysed: without them the planner picks nested loops.
                 cursor.execute("ANALYZE stage_household")
         report(0.27, "menyimpan keluarga")
-        mark_existing_households()
-        summary.households.updated = merge_households(ctx, now)
+        if staged_households:  # (the joins of the merge over an empty stage can still scan the registry)
+            mark_existing_households()
+            summary.households.updated = merge_households(ctx, now)
         lap("merge_households")
         if rebuild:
             household_indexes.restore()
             lap("rebuild_household_indexes")
         file_ids = file_household_ids(created_after=households_before, accepted=state.accepted_households)
-        summary.members.created, joined = _load_members(
+        summary.members.created, staged_members, joined = _load_members(
             anggota,
             a_names,
             file_ids=file_ids,
@@ -645,7 +650,7 @@ def run_import(
             summary=summary,
             writer=writer,
             members_before=members_before,
-            rebuild=rebuild,
+            sort_keys=sort_keys,
             lap=lap,
             report=report,
         )
@@ -665,7 +670,8 @@ def run_import(
             if is_postgres():
                 cursor.execute("ANALYZE stage_member")
         report(0.88, "menyimpan perubahan anggota")
-        summary.members.updated = merge_members(ctx, now)
+        if staged_members:
+            summary.members.updated = merge_members(ctx, now)
         lap("merge_members")
         crash_point("after_merge_members")
         report(0.95, "memeriksa kepala keluarga")
@@ -710,17 +716,19 @@ def _load_members(
     summary: ImportSummary,
     writer: RejectsWriter,
     members_before: int,
-    rebuild: bool,
+    sort_keys: bool,
     lap: Callable[[str], None],
     report: Progress,
-) -> tuple[int, pl.Series]:
-    """Validate anggota.csv chunk by chunk and store it; returns (members created, registry households joined).
+) -> tuple[int, int, pl.Series]:
+    """Validate anggota.csv chunk by chunk and store it.
+
+    Returns (members created, members staged for the update, registry households that new members joined).
 
     The households are merged already, so every accepted row's household_id is known here (a join in Polars):
     new members go straight into the member table (COPY, overlapped with the validation of the next chunk on
     PostgreSQL); members the registry holds already go to the stage table for the history-keeping update.
     """
-    created = 0
+    created = staged = 0
     joined: list[pl.Series] = []
     with FrameWriter() as out:
         for chunk in iter_chunks(anggota, names, schema.ANGGOTA_NAMES):
@@ -757,7 +765,7 @@ def _load_members(
             if members_before:
                 out.wait()
                 known = pl.col("nik").is_in(existing_keys(MEMBER_TABLE, "nik", accepted["nik"]).implode())
-                copy_frame("stage_member", accepted.filter(known), list(MEMBER_STAGE))
+                staged += copy_frame("stage_member", accepted.filter(known), list(MEMBER_STAGE))
                 accepted = accepted.filter(~known)
             if registry.height:
                 joined.append(
@@ -765,7 +773,7 @@ def _load_members(
                         "household_id"
                     ]
                 )
-            if not rebuild:
+            if sort_keys:
                 # Key order keeps the unique index's B-tree filling from left to right (fewer page splits);
                 # the integer sorts faster than the text and in the same order (16 digits each).
                 accepted = accepted.sort(pl.col("nik").cast(pl.Int64))
@@ -780,7 +788,7 @@ def _load_members(
         out.wait()
         lap("write_members_wait")
     joined_ids = pl.concat(joined) if joined else pl.Series("household_id", [], dtype=pl.Int64)
-    return created, joined_ids
+    return created, staged, joined_ids
 
 
 _ROW_ESTIMATES: dict[Path, int] = {}
