@@ -30,11 +30,31 @@ uv run --frozen --with gunicorn gunicorn salur.wsgi --preload -w "$WORKERS" -b "
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 90); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/cek-bansos/" && break; sleep 1; done
-# warm every worker (first request of a process imports the URL configuration and all apps, and reads the region
-# tree) and give every worker its database connection
-WARM=()
-for _ in $(seq 1 $((WORKERS * 10))); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/cek-bansos/" & WARM+=($!); done
-wait "${WARM[@]}"
+# Warm every worker before the clock starts: the first request of a process imports the URL configuration and
+# all apps and reads the region tree, the first lookup opens its database connection and imports the Redis
+# client (together 2-5 s per worker on a busy machine). Each warm-up client opens the page and looks up once by
+# desa and name and once by NIK, as a citizen would.
+warm() {
+  local jar row desa nama nik token cookie url="http://127.0.0.1:$PORT/cek-bansos/"
+  jar=$(mktemp)
+  row=$(sed -n "$(( (RANDOM % 4000) + 2 ))p" "$SALUR_LOADTEST_SAMPLE")
+  IFS=, read -r desa nama nik <<< "$row"
+  token=$(curl -sf -c "$jar" "$url" | sed -n 's/.*name="csrfmiddlewaretoken" value="\([^"]*\)".*/\1/p' | head -n 1)
+  cookie="Cookie: csrftoken=$(awk '$6 == "csrftoken" { print $7 }' "$jar")"  # Secure cookie: sent by hand on http
+  curl -sf -H "$cookie" -e "$url" --data-urlencode "csrfmiddlewaretoken=$token" -d cari=nama \
+    -d "prov=${desa:0:2}" -d "kab=${desa:0:4}" -d "kec=${desa:0:6}" -d "desa=$desa" --data-urlencode "nama=$nama" \
+    "$url" | grep -c 'id="lookup-result"' >> "$OUT/warm.txt" || true
+  curl -sf -H "$cookie" -e "$url" --data-urlencode "csrfmiddlewaretoken=$token" -d cari=nik -d "nik=$nik" "$url" \
+    | grep -c 'id="lookup-result"' >> "$OUT/warm.txt" || true
+  rm -f "$jar"
+}
+: > "$OUT/warm.txt"
+for _ in 1 2; do
+  WARM=()
+  for _ in $(seq 1 $((WORKERS * 5))); do warm & WARM+=($!); done
+  wait "${WARM[@]}"
+done
+echo "warm-up: $(awk '{ s += $1 } END { print s + 0 }' "$OUT/warm.txt") of $((WORKERS * 20)) lookups answered"
 
 # CPU seconds (user + system) of a set of processes, from /proc
 cpu() { awk '{ split($0, a, ") "); split(a[2], f, " "); s += f[12] + f[13] } END { printf "%.2f", s / '"$(getconf CLK_TCK)"' }' \
