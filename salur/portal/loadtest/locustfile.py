@@ -19,6 +19,7 @@ import re
 from typing import Any
 from urllib.parse import urlencode
 
+import gevent
 from locust import FastHttpUser, between, task
 
 SAMPLE = os.environ.get("SALUR_LOADTEST_SAMPLE", "/tmp/salur-loadtest-sample.csv")
@@ -33,6 +34,9 @@ class Citizen(FastHttpUser):
     wait_time = between(2, 5)
 
     def on_start(self) -> None:
+        # Locust starts the users of each second of the ramp all at once (50 at -r 50): spread their arrival over
+        # that second, as citizens do not open the page in step.
+        gevent.sleep(random.random())
         page = self.client.get("/cek-bansos/", name="GET /cek-bansos/")
         match = TOKEN_RE.search(page.text or "")
         self.token = match.group(1) if match else ""
