@@ -13,9 +13,13 @@ columns the model declares the relation with `db_constraint=False` and a migrati
 - delete of a referenced row: a statement-level trigger refuses it while rows still refer to it (the models say
   `on_delete=PROTECT` as well, which Django checks before it deletes).
 
-SQLite has no statement-level triggers or transition tables; there the same rules are row-level triggers (an
-index probe in-process, cheap). The error is SQLSTATE 23503 (`foreign_key_violation`) on PostgreSQL and an abort
-with "FOREIGN KEY constraint failed" on SQLite: Django raises `IntegrityError` for both.
+SQLite has no statement-level triggers or transition tables; there the insert and update rules are row-level
+triggers (an index probe in-process, cheap), and deletes of referenced rows are guarded by Django's PROTECT only
+(a trigger on the referenced table would name this table, which SQLite's table rebuilds during migrations
+refuse). Django rebuilds a SQLite table for many schema changes and drops its triggers with it, so on SQLite the
+triggers are (re)installed after every `migrate` (post_migrate, core/apps.py), idempotently. The error is
+SQLSTATE 23503 (`foreign_key_violation`) on PostgreSQL and an abort with "FOREIGN KEY constraint failed" on
+SQLite: Django raises `IntegrityError` for both.
 
 Concurrency: unlike a real foreign key, the check takes no lock on the referenced row, so a delete of a household
 racing a payment insert for it would both succeed. Referenced rows here (households, cycles, batches, status imports)
@@ -121,10 +125,9 @@ END $fn$""",
         t, c, rt, rc, n = self.table, self.column, self.ref_table, self.ref_column, self.name
         missing = f"NEW.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {rt} WHERE {rc} = NEW.{c})"
         sql = [
+            *self.sqlite_remove(),
             f"CREATE TRIGGER {n}_i BEFORE INSERT ON {t} WHEN {missing}"
             f" BEGIN SELECT RAISE(ABORT, '{self._message()}'); END",
-            f"CREATE TRIGGER {n}_d BEFORE DELETE ON {rt} WHEN EXISTS (SELECT 1 FROM {t} WHERE {c} = OLD.{rc})"
-            f" BEGIN SELECT RAISE(ABORT, '{self._message()} (still referenced)'); END",
         ]
         if self.immutable:
             sql.append(
@@ -140,12 +143,37 @@ END $fn$""",
 
     def sqlite_remove(self) -> list[str]:
         n = self.name
-        return [f"DROP TRIGGER IF EXISTS {n}_{s}" for s in ("i", "u", "d")]
+        return [f"DROP TRIGGER IF EXISTS {n}_{s}" for s in ("i", "u")]
+
+
+# Every guard of the project (the migrations that install them on PostgreSQL name the same ones).
+GUARDS = (
+    ForeignKeyGuard("cycles_entitlement", "household_id", "registry_household"),
+    ForeignKeyGuard("cycles_entitlement", "cycle_id", "cycles_cycle"),
+    ForeignKeyGuard("payments_payment", "household_id", "registry_household"),
+    ForeignKeyGuard("payments_payment", "cycle_id", "cycles_cycle"),
+    ForeignKeyGuard("payments_payment", "batch_id", "payments_paymentbatch"),
+    ForeignKeyGuard("payments_payment", "status_import_id", "payments_statusimport", immutable=False),
+)
+
+
+def sqlite_sync(connection: Any) -> None:
+    """(Re)install the SQLite triggers of every guard whose table exists (post_migrate)."""
+    if connection.vendor != "sqlite":
+        return
+    tables = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for guard in GUARDS:
+            if guard.table in tables and guard.ref_table in tables:
+                for sql in guard.sqlite_install():
+                    cursor.execute(sql)
 
 
 def _run(statements_for: str, guards: tuple[ForeignKeyGuard, ...]) -> Any:
     def run(apps: Any, schema_editor: Any) -> None:
         vendor = schema_editor.connection.vendor
+        if vendor == "sqlite":
+            return  # installed after the whole migrate run (sqlite_sync), as SQLite rebuilds tables
         for guard in guards:
             for sql in getattr(guard, f"{vendor}_{statements_for}")():
                 schema_editor.execute(sql, params=None)

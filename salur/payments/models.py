@@ -54,9 +54,12 @@ class PaymentBatch(models.Model):
 class Payment(models.Model):
     id_pembayaran = models.CharField(max_length=40)
     # The relations below are checked set-based by triggers (core/setfk.py, migration 0002), not row by row.
-    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # One index (cycle, batch) serves both relations: queries by batch name its cycle as well.
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     cycle = models.ForeignKey(
-        "cycles.Cycle", on_delete=models.PROTECT, related_name="payments", db_constraint=False
+        "cycles.Cycle", on_delete=models.PROTECT, related_name="payments", db_constraint=False, db_index=False
     )
     household = models.ForeignKey(
         "registry.Household", on_delete=models.PROTECT, related_name="+", db_constraint=False
@@ -106,6 +109,7 @@ class Payment(models.Model):
             models.UniqueConstraint(fields=["id_pembayaran"], name="payment_id_pembayaran_unique"),
             models.CheckConstraint(condition=models.Q(nominal__gt=0), name="payment_nominal_gt_0"),
         ]
+        indexes = [models.Index(fields=["cycle", "batch"], name="payment_cycle_batch")]
 
     def __str__(self) -> str:
         return self.id_pembayaran

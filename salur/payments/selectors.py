@@ -154,8 +154,9 @@ def verify_file(path: Path) -> dict[str, Any]:
     stored = (
         read_frame(
             "SELECT id_pembayaran, signature FROM payments_payment WHERE id_pembayaran IN"
-            " (SELECT id_pembayaran FROM payments_payment p JOIN payments_exportfile f ON f.batch_id = p.batch_id"
-            " AND f.channel = p.channel WHERE f.file_name = %s)",
+            " (SELECT id_pembayaran FROM payments_exportfile f JOIN payments_paymentbatch b ON b.id = f.batch_id"
+            " JOIN payments_payment p ON p.cycle_id = b.cycle_id AND p.batch_id = b.id AND p.channel = f.channel"
+            " WHERE f.file_name = %s)",
             [path.name],
             all_text=True,
         )

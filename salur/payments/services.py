@@ -49,13 +49,17 @@ def _materialise_first_batch(
     batch = PaymentBatch.objects.filter(cycle=cycle, number=1).first()
     if batch is not None:
         return batch, None
+    with stages("read"):
+        source = files.first_batch_source(cycle.pk)
     try:
         with transaction.atomic():
             batch = PaymentBatch.objects.create(
                 cycle=cycle, number=1, created_by=actor, approved_at=cycle.approved_at
             )
             with stages("rows"):
-                rows = files.first_batch_rows(cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk)
+                rows = files.first_batch_rows(
+                    source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
+                )
             with stages("insert"):
                 written = copy_frame(files.PAYMENT_TABLE, rows) if rows.height else 0
             batch.payments = written

@@ -70,6 +70,30 @@ def sign_frame(frame: pl.DataFrame, *, key: bytes | None = None) -> pl.Series:
     return result["signature"]
 
 
+KEY_STAGE = "stage_payment_key"
+
+
+def key_stage_create() -> None:
+    """PostgreSQL: the key's pads in a temporary table for `signature_sql` (bound parameters: the key never appears
+    in SQL text, logs or pg_stat_statements). Dropped at commit."""
+    from django.db import connection
+
+    from salur.core.bulk import create_stage
+
+    opad, ipad = _pads(payment_key())
+    create_stage(KEY_STAGE, {"opad": ("bytea", "BLOB"), "ipad": ("bytea", "BLOB")})
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {KEY_STAGE} (opad, ipad) VALUES (%s, %s)", [opad, ipad])
+
+
+def signature_sql(fields: dict[str, str], key_alias: str = "k") -> str:
+    """PostgreSQL expression of the same HMAC as `sign_frame`, over SQL expressions for SIGNED_FIELDS, with the
+    pads of `key_stage_create` joined as `key_alias` (PostgreSQL 11+ has sha256(bytea) built in)."""
+    parts = ", ".join(f"COALESCE(({fields[c]})::text, '')" for c in SIGNED_FIELDS)
+    message = f"convert_to(concat_ws('|', {parts}), 'UTF8')"
+    return f"encode(sha256({key_alias}.opad || sha256({key_alias}.ipad || {message})), 'hex')"
+
+
 def sign_one(fields: dict[str, object], *, key: bytes | None = None) -> str:
     """The same signature for one row (tests, single checks)."""
     message = "|".join("" if fields.get(c) is None else str(fields[c]) for c in SIGNED_FIELDS)

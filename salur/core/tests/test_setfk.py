@@ -6,10 +6,12 @@ import polars as pl
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 
 from salur.core.bulk import copy_frame
 from salur.cycles.models import Entitlement
 from salur.grievances.tests.factories import DESA_BATANG, make_cycle, make_household
+from salur.registry.models import Household
 
 pytestmark = pytest.mark.django_db
 
@@ -67,15 +69,39 @@ def test_the_relation_cannot_be_changed_nor_the_referenced_row_deleted(cycle):
     other = next(h for h in households if h.pk != e.household_id)
     with pytest.raises(IntegrityError), transaction.atomic():
         Entitlement.objects.filter(pk=e.pk).update(household_id=other.pk)
-    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic(), connection.cursor() as cur:
-        cur.execute("DELETE FROM registry_member WHERE household_id = %s", [e.household_id])
-        cur.execute("DELETE FROM registry_household WHERE id = %s", [e.household_id])
+    # Django refuses the delete on both backends (PROTECT); PostgreSQL refuses it in the database as well.
+    with pytest.raises(ProtectedError):
+        Household.objects.filter(pk=e.household_id).delete()
+    if connection.vendor == "postgresql":
+        with (
+            pytest.raises(IntegrityError, match="FOREIGN KEY"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute("DELETE FROM registry_member WHERE household_id = %s", [e.household_id])
+            cur.execute("DELETE FROM registry_household WHERE id = %s", [e.household_id])
     assert Entitlement.objects.filter(pk=e.pk, household_id=e.household_id).exists()
     # An unreferenced household can still be deleted.
     free = make_household(DESA_BATANG, ["Budi"])
     with connection.cursor() as cur:
         cur.execute("DELETE FROM registry_member WHERE household_id = %s", [free.pk])
         cur.execute("DELETE FROM registry_household WHERE id = %s", [free.pk])
+
+
+def test_the_sqlite_triggers_come_back_after_migrate():
+    """A SQLite table rebuild drops its triggers; post_migrate installs them again (a no-op on PostgreSQL)."""
+    from django.core.management import call_command
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cur:
+        cur.execute("DROP TRIGGER salur_fk_payments_payment_household_id_i")
+    call_command("migrate", verbosity=0)
+    names = {
+        r[0] for r in connection.cursor().execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    }
+    assert "salur_fk_payments_payment_household_id_i" in names
+    assert len([n for n in names if n.startswith("salur_fk_")]) == 12
 
 
 def test_a_changeable_relation_is_checked_on_update(cycle):

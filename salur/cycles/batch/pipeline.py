@@ -67,7 +67,8 @@ class Inputs:
 
 
 def _as_text(name: str) -> pl.Expr:
-    """Text of a column read from either backend (SQLite gives Python values, PostgreSQL CSV text)."""
+    """Text of a column read from either backend (SQLite gives Python values, PostgreSQL CSV text or, over ADBC,
+    typed columns: integers and text pass through these casts cheaply)."""
     return pl.col(name).cast(pl.Utf8)
 
 
@@ -87,6 +88,22 @@ _NUMERIC = {
     "pmt_skor": pl.Float64,
 }
 _BOOLEAN = {"aset_kulkas", "aset_motor", "aset_mobil", "aset_ac", "aset_emas", "aset_lahan"}
+
+
+def _sorted(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """The frame ordered by `keys` (ascending, no nulls). A table read in its physical order is often in key order
+    already (the importer inserts sorted): one vectorised check then saves the sort."""
+    if frame.height < 2:
+        return frame
+    ordered = pl.lit(False)
+    tie = pl.lit(True)
+    for k in keys:
+        step = pl.col(k).diff()
+        ordered = ordered | (tie & (step > 0))
+        tie = tie & (step == 0)
+    if frame.select(ordered.slice(1).all()).item():
+        return frame
+    return frame.sort(list(keys))
 
 
 def _extra(frame_sql: str, names: list[str], allowed: set[str], key: str) -> pl.DataFrame | None:
@@ -123,7 +140,8 @@ def read_inputs(*, extra_household: Sequence[str] = (), extra_member: Sequence[s
         _as_text("desil").cast(pl.Int64, strict=False),
         _as_text("bank").fill_null(""),
         _as_text("no_rekening").fill_null(""),
-    ).sort("household_id")
+    )
+    households = _sorted(households, ("household_id",))
     members = fast["members"] if fast else read_frame(MEMBER_SQL, all_text=True)
     if members.height == 0:
         members = pl.DataFrame(
@@ -133,21 +151,25 @@ def read_inputs(*, extra_household: Sequence[str] = (), extra_member: Sequence[s
             }
         )
     members = members.select(
-        _as_text("urutan").cast(pl.Int64, strict=False).fill_null(2147483647).alias("_urutan"),
-        _as_text("id").cast(pl.Int64).alias("_id"),
-        _as_text("household_id").cast(pl.Int64),
+        pl.col("urutan").cast(pl.Int64, strict=False).fill_null(2147483647).alias("_urutan"),
+        pl.col("id").cast(pl.Int64).alias("_id"),
+        pl.col("household_id").cast(pl.Int64),
         _as_text("nik"),
         _as_text("nama"),
         _as_text("jenis_kelamin"),
         # SQLite hands dates as date objects or text, PostgreSQL as text: the first 10 characters are ISO.
-        _as_text("tanggal_lahir").str.slice(0, 10).str.to_date("%Y-%m-%d"),
+        pl.col("tanggal_lahir")
+        if members.schema["tanggal_lahir"] == pl.Date  # typed (ADBC)
+        else _as_text("tanggal_lahir").str.slice(0, 10).str.to_date("%Y-%m-%d"),
         _as_text("hubungan"),
         _as_text("sekolah").fill_null(""),
         _as_text("pekerjaan").fill_null(""),
         _as_text("disabilitas").fill_null(""),
-        _as_text("hamil").str.to_lowercase().is_in(["1", "t", "true"]).alias("hamil"),
+        pl.col("hamil").fill_null(False)
+        if members.schema["hamil"] == pl.Boolean  # typed (ADBC)
+        else _as_text("hamil").str.to_lowercase().is_in(["1", "t", "true"]).alias("hamil"),
     )
-    members = members.sort(MEMBER_ORDER).drop("_urutan", "_id")
+    members = _sorted(members, MEMBER_ORDER).drop("_urutan", "_id")
     lists = {kind: _list_niks(kind) for kind in LIST_KINDS}
     excluded_members, excluded_households = cycle_exclusions()
     if excluded_households:
@@ -195,8 +217,8 @@ def _list_niks(kind: str) -> pl.Series:
 
 
 def snapshot_parts(inputs: Inputs) -> dict[str, bytes]:
-    """The snapshot files' bytes: Parquet (zstd) of the households (by id), the members (in their order) and each
-    list. The same inputs give the same bytes."""
+    """The snapshot files' bytes: Parquet of the households (by id), the members (in their order) and each list.
+    lz4, not zstd: twice as fast to write, files half again as big. The same inputs give the same bytes."""
     parts: dict[str, pl.DataFrame] = {
         "households.parquet": inputs.households,
         "members.parquet": inputs.members,
@@ -205,7 +227,7 @@ def snapshot_parts(inputs: Inputs) -> dict[str, bytes]:
     out = {}
     for name, frame in parts.items():
         buf = io.BytesIO()
-        frame.write_parquet(buf, compression="zstd", statistics=False)
+        frame.write_parquet(buf, compression="lz4", statistics=False)
         out[name] = buf.getvalue()
     return out
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from salur.core.bulk import read_frame
+from salur.core.bulk import read_committed_frames, read_frame
 from salur.payments.signing import sign_frame
 
 CHANNELS = ("BRI", "BNI", "MANDIRI", "BSI", "BTN", "POS")
@@ -100,18 +100,27 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def first_batch_rows(*, cycle_id: int, cycle_code: str, batch_id: int) -> pl.DataFrame:
+FIRST_BATCH_SQL = (
+    "SELECT e.household_id, e.program_code, e.period, h.no_kk, e.nik_penerima, e.nama_penerima,"
+    " e.kode_wilayah, e.channel, e.bank, e.no_rekening, e.nominal"
+    " FROM cycles_entitlement e JOIN registry_household h ON h.id = e.household_id"
+    " WHERE e.cycle_id = {cycle_id} AND e.eligible AND e.nominal > 0"
+)
+
+
+def first_batch_source(cycle_id: int) -> pl.DataFrame:
+    """The eligible entitlements of an approved cycle (committed and never changed again): read before the batch's
+    transaction, over ADBC on PostgreSQL (core/bulk.py read_committed_frames), else with read_frame."""
+    sql = FIRST_BATCH_SQL.format(cycle_id=int(cycle_id))
+    fast = read_committed_frames({"rows": sql})
+    return fast["rows"] if fast is not None else read_frame(sql, all_text=True)
+
+
+def first_batch_rows(source: pl.DataFrame, *, cycle_id: int, cycle_code: str, batch_id: int) -> pl.DataFrame:
     """One payment per eligible entitlement of the cycle with a positive amount."""
-    frame = read_frame(
-        "SELECT e.household_id, e.program_code, e.period, h.no_kk, e.nik_penerima, e.nama_penerima,"
-        " e.kode_wilayah, e.channel, e.bank, e.no_rekening, e.nominal"
-        " FROM cycles_entitlement e JOIN registry_household h ON h.id = e.household_id"
-        f" WHERE e.cycle_id = {int(cycle_id)} AND e.eligible AND e.nominal > 0",
-        all_text=True,
-    )
-    if frame.height == 0:
+    if source.height == 0:
         return pl.DataFrame()
-    return _finish(_typed(frame), cycle_id=cycle_id, cycle_code=cycle_code, batch_id=batch_id, batch=1)
+    return _finish(_typed(source), cycle_id=cycle_id, cycle_code=cycle_code, batch_id=batch_id, batch=1)
 
 
 def followup_rows(*, cycle_id: int, cycle_code: str, batch_id: int, batch: int) -> pl.DataFrame:
@@ -148,7 +157,8 @@ def batch_file_frame(batch_id: int) -> pl.DataFrame:
     frame = read_frame(
         "SELECT p.id_pembayaran, c.code AS kode_siklus, p.program_code AS program, p.no_kk, p.nik_penerima,"
         " p.nama_penerima, p.kode_wilayah, p.channel AS saluran, p.bank, p.no_rekening, p.nominal"
-        f" FROM {PAYMENT_TABLE} p JOIN cycles_cycle c ON c.id = p.cycle_id WHERE p.batch_id = {int(batch_id)}",
+        f" FROM payments_paymentbatch b JOIN {PAYMENT_TABLE} p ON p.cycle_id = b.cycle_id AND p.batch_id = b.id"
+        f" JOIN cycles_cycle c ON c.id = b.cycle_id WHERE b.id = {int(batch_id)}",
         all_text=True,
     )
     if frame.height == 0:

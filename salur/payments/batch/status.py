@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import polars as pl
 from django.db import connection
 
-from salur.core.bulk import copy_frame, create_stage, drop_stage, read_frame
+from salur.core.bulk import copy_frame, create_stage, drop_stage, is_postgres, read_frame
 from salur.core.errors import UnreadableFile
 from salur.core.timing import Stages
-from salur.payments.signing import SIGNED_FIELDS, sign_frame
+from salur.payments.signing import KEY_STAGE, SIGNED_FIELDS, key_stage_create, sign_frame, signature_sql
 
 STATUSES = ("DIBAYAR", "GAGAL", "TIDAK_DIAMBIL")
 REQUIRED = ("id_pembayaran", "status", "tanggal", "nominal_dibayar")
@@ -71,19 +71,66 @@ class Outcome:
     applied_digest: str
 
 
-def _payments_of(rows: pl.DataFrame) -> pl.DataFrame:
+def _cycles_named(rows: pl.DataFrame) -> list[int]:
+    """The ids of the cycles that the file's ids name ("<cycle code>-<batch>-<household>"): every payment of the
+    file can only be one of theirs, so the joins below read those cycles' rows through the cycle index instead of
+    the whole payments table (which grows with every cycle)."""
+    codes = (
+        rows.select(pl.col("id_pembayaran").str.extract(r"^(.+)-\d+-\d+$", 1).drop_nulls().unique())
+        .to_series()
+        .to_list()
+    )
+    if not codes:
+        return []
+    from salur.cycles.models import Cycle
+
+    return [int(i) for i in Cycle.objects.filter(code__in=codes).values_list("id", flat=True)]
+
+
+def _in_list(ids: list[int]) -> str:
+    return "(" + ", ".join(str(int(i)) for i in ids) + ")" if ids else "(NULL)"
+
+
+def _payments_of(rows: pl.DataFrame, cycle_ids: list[int]) -> pl.DataFrame:
+    """The payment of each line (LEFT JOIN on id_pembayaran, within the cycles the ids name). On PostgreSQL the
+    signatures are checked in the query (`sig_ok`, signing.signature_sql), so only narrow rows come back; on SQLite
+    the signed fields come back and are checked with `sign_frame`."""
     create_stage("stage_status", {"line": ("bigint", "INTEGER"), "id_pembayaran": ("text", "TEXT")})
     try:
         copy_frame("stage_status", rows.select("line", "id_pembayaran"))
+        join = (
+            " FROM stage_status s LEFT JOIN payments_payment p ON p.id_pembayaran = s.id_pembayaran"
+            f" AND p.cycle_id IN {_in_list(cycle_ids)}"
+            " LEFT JOIN cycles_cycle c ON c.id = p.cycle_id"
+        )
+        head = "SELECT s.line, p.id AS payment_id, p.cycle_id, p.status AS current, p.nominal"
+        if is_postgres():
+            key_stage_create()
+            try:
+                ok = signature_sql(
+                    {
+                        "id_pembayaran": "p.id_pembayaran",
+                        "kode_siklus": "c.code",
+                        "program": "p.program_code",
+                        "no_kk": "p.no_kk",
+                        "nik_penerima": "p.nik_penerima",
+                        "kode_wilayah": "p.kode_wilayah",
+                        "saluran": "p.channel",
+                        "bank": "p.bank",
+                        "no_rekening": "p.no_rekening",
+                        "nominal": "p.nominal",
+                    }
+                )
+                return read_frame(
+                    f"{head}, (p.signature = {ok}) AS sig_ok{join} CROSS JOIN {KEY_STAGE} k", all_text=True
+                ).with_columns(pl.col("sig_ok").cast(pl.Utf8).str.to_lowercase().is_in(["t", "true"]))
+            finally:
+                drop_stage(KEY_STAGE)
         fields = ", ".join(
-            f"p.{c}"
-            for c in ("no_kk", "nik_penerima", "kode_wilayah", "bank", "no_rekening", "nominal", "signature")
+            f"p.{c}" for c in ("no_kk", "nik_penerima", "kode_wilayah", "bank", "no_rekening", "signature")
         )
         return read_frame(
-            "SELECT s.line, p.id AS payment_id, p.cycle_id, p.status AS current, c.code AS kode_siklus,"
-            f" p.program_code AS program, p.channel AS saluran, {fields}"
-            " FROM stage_status s LEFT JOIN payments_payment p ON p.id_pembayaran = s.id_pembayaran"
-            " LEFT JOIN cycles_cycle c ON c.id = p.cycle_id",
+            f"{head}, c.code AS kode_siklus, p.program_code AS program, p.channel AS saluran, {fields}{join}",
             all_text=True,
         )
     finally:
@@ -97,17 +144,20 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
         )
     stages = Stages("payments.status")
     with stages("read_payments"):
-        found = _payments_of(rows)
+        cycle_ids = _cycles_named(rows)
+        found = _payments_of(rows, cycle_ids)
     found = found.with_columns(
         pl.col("line").cast(pl.Int64),
         pl.col("payment_id").cast(pl.Int64, strict=False),
         pl.col("cycle_id").cast(pl.Int64, strict=False),
         pl.col("nominal").cast(pl.Int64, strict=False),
-        *(pl.col(c).cast(pl.Utf8).fill_null("") for c in ("bank", "no_rekening")),
+        *(pl.col(c).cast(pl.Utf8).fill_null("") for c in ("bank", "no_rekening") if c in found.columns),
     )
     frame = rows.join(found, on="line", how="left").sort("line")
     known = frame.filter(pl.col("payment_id").is_not_null())
-    if known.height:
+    if "sig_ok" in frame.columns:  # checked in the database (PostgreSQL)
+        frame = frame.with_columns(pl.when(pl.col("payment_id").is_not_null()).then(pl.col("sig_ok")))
+    elif known.height:
         with stages("signatures"):
             recomputed = sign_frame(known.select(*SIGNED_FIELDS[:9], pl.col("nominal").cast(pl.Utf8)))
         checked = known.select("line").with_columns((recomputed == known["signature"]).alias("sig_ok"))
@@ -147,7 +197,7 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
     unchanged = int(frame.filter(pl.col("problem") == "SAMA").height)
     problems = frame.filter(pl.col("problem").is_not_null() & (pl.col("problem") != "SAMA"))
     with stages("update"):
-        applied = _update(good, status_import_id)
+        applied = _update(good, status_import_id, cycle_ids)
     counts = dict.fromkeys(CONTRACT_PROBLEMS, 0)
     for code, n in problems.group_by("problem").len().iter_rows():
         counts[code] = int(n)
@@ -163,7 +213,7 @@ def apply(rows: pl.DataFrame, *, status_import_id: int) -> Outcome:
     return Outcome(applied, unchanged, counts, problems.select("line", "id_pembayaran", "problem"), digest)
 
 
-def _update(good: pl.DataFrame, status_import_id: int) -> int:
+def _update(good: pl.DataFrame, status_import_id: int, cycle_ids: list[int]) -> int:
     if good.height == 0:
         return 0
     create_stage(
@@ -187,7 +237,8 @@ def _update(good: pl.DataFrame, status_import_id: int) -> int:
             cursor.execute(
                 "UPDATE payments_payment SET status = s.status, status_date = s.status_date,"
                 " paid_amount = s.paid_amount, keterangan = s.keterangan, status_import_id = %s"
-                " FROM stage_apply s WHERE payments_payment.id = s.id AND payments_payment.status = 'MENUNGGU'",
+                " FROM stage_apply s WHERE payments_payment.id = s.id AND payments_payment.status = 'MENUNGGU'"
+                f" AND payments_payment.cycle_id IN {_in_list(cycle_ids)}",
                 [status_import_id],
             )
             return int(cursor.rowcount)
