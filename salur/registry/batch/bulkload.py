@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 from django.db import connection
@@ -31,6 +31,7 @@ from django.db import connection
 from salur.core.bulk import copy_frame, is_postgres, qn
 
 COPY_ROWS_PER_BLOCK = 100_000
+T = TypeVar("T")
 
 
 def _quoted(name: str) -> str:
@@ -71,7 +72,7 @@ class FrameWriter:
         # would only contend with the validation (measured: no gain).
         self.background = is_postgres() if background is None else background
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[int] | None = None
+        self._pending: Future[Any] | None = None
         self._raw: Any = None
         self.seconds_waited = 0.0
 
@@ -106,8 +107,24 @@ class FrameWriter:
         self.wait()
         self._pending = self._pool.submit(_copy_pg, self._raw, table, list(columns), frame)
 
+    def call(self, work: Callable[[Any], T]) -> Callable[[], T]:
+        """Run `work(raw_connection)` after the writes before it, in the worker thread (inline on SQLite, with
+        None); returns a function that waits for the result (errors as in `wait`)."""
+        if self._pool is None:
+            value = work(None)
+            return lambda: value
+        self.wait()
+        future = self._pool.submit(work, self._raw)
+        self._pending = future
+
+        def result() -> T:
+            self.wait()
+            return future.result()
+
+        return result
+
     def wait(self) -> None:
-        """Block until the COPY in flight has finished; re-raise its error here."""
+        """Block until the work in flight has finished; re-raise its error here."""
         if self._pending is not None:
             start = time.perf_counter()
             pending, self._pending = self._pending, None
@@ -115,6 +132,17 @@ class FrameWriter:
             with connection.wrap_database_errors:
                 pending.result()
             self.seconds_waited += time.perf_counter() - start
+
+
+def read_frame_raw(raw_connection: Any, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A query's rows as a frame over a raw psycopg connection (COPY TO), for use in the worker thread."""
+    buf = io.BytesIO()
+    with raw_connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for block in copy:
+            buf.write(block)
+    if not buf.getbuffer().nbytes:
+        return pl.DataFrame(schema=schema)
+    return pl.read_csv(buf.getvalue(), has_header=False, new_columns=list(schema), schema=schema)
 
 
 # --- index rebuilds (PostgreSQL) ---------------------------------------------------------------------------
@@ -195,19 +223,28 @@ class SecondaryIndexes:
             for name, _ in self.indexes:
                 cursor.execute(f"DROP INDEX {qn(name)}")
 
-    def restore(self) -> None:
-        """Build everything again with the same names and definitions (checked over the whole table)."""
-        if not is_postgres():
-            with connection.cursor() as cursor:
-                for _, statement in self.indexes:
-                    cursor.execute(statement)
-            self.indexes = []
+    def restore(self, raw_connection: Any = None) -> None:
+        """Build everything again with the same names and definitions (checked over the whole table).
+
+        `raw_connection`: the psycopg connection, when called in the FrameWriter's worker thread.
+        """
+        if raw_connection is not None:
+            with raw_connection.cursor() as cursor:
+                self._restore(cursor)
             return
         with connection.cursor() as cursor:
-            _run_pending_checks(cursor, self.table)
+            self._restore(cursor)
+
+    def _restore(self, cursor: Any) -> None:
+        if not is_postgres():
             for _, statement in self.indexes:
                 cursor.execute(statement)
-            # Unique constraints before foreign keys (constraints were read with 'u' first).
-            for name, definition in self.constraints:
-                cursor.execute(f"ALTER TABLE {qn(self.table)} ADD CONSTRAINT {qn(name)} {definition}")
+            self.indexes = []
+            return
+        _run_pending_checks(cursor, self.table)
+        for _, statement in self.indexes:
+            cursor.execute(statement)
+        # Unique constraints before foreign keys (constraints were read with 'u' first).
+        for name, definition in self.constraints:
+            cursor.execute(f"ALTER TABLE {qn(self.table)} ADD CONSTRAINT {qn(name)} {definition}")
         self.constraints, self.indexes = [], []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -30,7 +31,7 @@ from salur.core.bulk import copy_frame, create_stage, db_now, drop_stage, is_pos
 from salur.core.errors import UnreadableFile
 from salur.registry import schema
 from salur.registry.batch import validate as v
-from salur.registry.batch.bulkload import FrameWriter, SecondaryIndexes
+from salur.registry.batch.bulkload import FrameWriter, SecondaryIndexes, read_frame_raw
 
 CHUNK_ROWS = int(os.environ.get("SALUR_IMPORT_CHUNK_ROWS", "500000"))
 Progress = Callable[[float, str], None]
@@ -248,22 +249,29 @@ def registry_households_for(keys: list[int]) -> pl.DataFrame:
     )
 
 
-def file_household_ids(*, created_after: int, accepted: pl.DataFrame) -> pl.DataFrame:
-    """(no_kk_int, household_id) of the accepted households of the keluarga file, once they are stored.
+HOUSEHOLD_IDS_SCHEMA: dict[str, pl.DataType] = {"no_kk_int": pl.Int64(), "household_id": pl.Int64()}
 
-    The updated ones are in the stage table; the new ones have ids above `created_after` (the largest id
-    before the import). Rows that someone else created meanwhile are left out by the semi-join.
+
+def _after_households(
+    indexes: SecondaryIndexes | None, created_after: int, timings: dict[str, float], raw: Any
+) -> pl.DataFrame:
+    """The end of the household phase: rebuild the household indexes (when dropped), then read the ids.
+
+    Runs in the FrameWriter's thread on PostgreSQL (`raw`: its psycopg connection), inline on SQLite (None).
+    Returns (no_kk_int, household_id) of the households the file updated (in the stage table) and of those
+    created by this import (ids above `created_after`, the largest id before it); the caller keeps the file's.
     """
-    ids = read_frame(
-        f"SELECT s.no_kk, h.id FROM stage_household s JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk"
-        f" UNION ALL SELECT no_kk, id FROM {HOUSEHOLD_TABLE} WHERE id > {int(created_after)}",
-        schema={"no_kk": pl.String(), "id": pl.Int64()},
+    start = time.perf_counter()
+    if indexes is not None:
+        indexes.restore(raw)
+    timings["rebuild_household_indexes"] = time.perf_counter() - start
+    sql = (
+        f"SELECT CAST(s.no_kk AS BIGINT), h.id FROM stage_household s JOIN {HOUSEHOLD_TABLE} h ON h.no_kk = s.no_kk"
+        f" UNION ALL SELECT CAST(no_kk AS BIGINT), id FROM {HOUSEHOLD_TABLE} WHERE id > {int(created_after)}"
     )
-    return (
-        ids.select(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"), pl.col("id").alias("household_id"))
-        .join(accepted.select("no_kk_int"), on="no_kk_int", how="semi")
-        .unique("no_kk_int")
-    )
+    if raw is None:
+        return read_frame(sql, schema=HOUSEHOLD_IDS_SCHEMA)
+    return read_frame_raw(raw, sql, HOUSEHOLD_IDS_SCHEMA)
 
 
 def existing_keys(table: str, key: str, keys: pl.Series) -> pl.Series:
@@ -622,38 +630,41 @@ def run_import(
                     0.05 + 0.20 * min(1.0, summary.households.read / _estimate_rows(keluarga)),
                     "memeriksa keluarga",
                 )
-            out.wait()
-            lap("write_households_wait")
-        v.finish_households(state)
-        with connection.cursor() as cursor:
-            # Built once after loading (cheaper than during), for the merge's lookups by key.
-            cursor.execute("CREATE UNIQUE INDEX stage_household_no_kk ON stage_household (no_kk)")
-            if is_postgres():
-                # Temporary tables have no statistics until analysed: without them the planner picks nested loops.
-                cursor.execute("ANALYZE stage_household")
-        report(0.27, "menyimpan keluarga")
-        if staged_households:  # (the joins of the merge over an empty stage can still scan the registry)
-            mark_existing_households()
-            summary.households.updated = merge_households(ctx, now)
-        lap("merge_households")
-        if rebuild:
-            household_indexes.restore()
-            lap("rebuild_household_indexes")
-        file_ids = file_household_ids(created_after=households_before, accepted=state.accepted_households)
-        summary.members.created, staged_members, joined = _load_members(
-            anggota,
-            a_names,
-            file_ids=file_ids,
-            ctx=ctx,
-            ref=ref,
-            state=state,
-            summary=summary,
-            writer=writer,
-            members_before=members_before,
-            sort_keys=sort_keys,
-            lap=lap,
-            report=report,
-        )
+            v.finish_households(state)
+            if staged_households:  # (the joins of the merge over an empty stage can still scan the registry)
+                out.wait()
+                with connection.cursor() as cursor:
+                    # Built once after loading (cheaper than during), for the merge's lookups by key.
+                    cursor.execute("CREATE UNIQUE INDEX stage_household_no_kk ON stage_household (no_kk)")
+                    if is_postgres():
+                        # Temporary tables have no statistics until analysed: else the planner picks nested loops.
+                        cursor.execute("ANALYZE stage_household")
+                mark_existing_households()
+                summary.households.updated = merge_households(ctx, now)
+                lap("merge_households")
+            report(0.27, "menyimpan keluarga")
+            # The end of the household phase (index rebuild, reading the new ids) runs in the writer's thread
+            # while the first member chunk is validated.
+            household_ids = out.call(
+                functools.partial(
+                    _after_households, household_indexes if rebuild else None, households_before, timings
+                )
+            )
+            summary.members.created, staged_members, joined = _load_members(
+                anggota,
+                a_names,
+                out=out,
+                household_ids=household_ids,
+                ctx=ctx,
+                ref=ref,
+                state=state,
+                summary=summary,
+                writer=writer,
+                members_before=members_before,
+                sort_keys=sort_keys,
+                lap=lap,
+                report=report,
+            )
         crash_point("after_write_members")
         if rebuild:
             member_indexes.restore()
@@ -709,7 +720,8 @@ def _load_members(
     anggota: Path,
     names: list[str],
     *,
-    file_ids: pl.DataFrame,
+    out: FrameWriter,
+    household_ids: Callable[[], pl.DataFrame],
     ctx: ImportContext,
     ref: v.Reference,
     state: v.ImportState,
@@ -730,63 +742,69 @@ def _load_members(
     """
     created = staged = 0
     joined: list[pl.Series] = []
-    with FrameWriter() as out:
-        for chunk in iter_chunks(anggota, names, schema.ANGGOTA_NAMES):
-            kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
-                pl.col("no_kk").cast(pl.Int64).unique()
-            )
-            unknown = kk.join(
-                state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti"
-            )["no_kk"].to_list()
-            if unknown or ctx.scope_prefixes:
-                out.wait()  # the lookups below use the connection that the COPY in flight holds
-            registry = registry_households_for(unknown)
-            res = v.validate_anggota(
-                chunk,
-                ref=ref,
-                state=state,
-                registry_households=registry,
-                foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
-            )
+    file_ids: pl.DataFrame | None = None
+    for chunk in iter_chunks(anggota, names, schema.ANGGOTA_NAMES):
+        kk = chunk.filter(pl.col("no_kk").str.contains(v.RE_16).fill_null(False)).select(
+            pl.col("no_kk").cast(pl.Int64).unique()
+        )
+        unknown = kk.join(state.accepted_households.rename({"no_kk_int": "no_kk"}), on="no_kk", how="anti")[
+            "no_kk"
+        ].to_list()
+        if unknown or ctx.scope_prefixes:
+            out.wait()  # the lookups below use the connection that the COPY in flight holds
+        registry = registry_households_for(unknown)
+        res = v.validate_anggota(
+            chunk,
+            ref=ref,
+            state=state,
+            registry_households=registry,
+            foreign_keys=foreign_keys_for("member", chunk["nik"], ctx.scope_prefixes),
+        )
+        lap("validate_members")
+        _account(summary, summary.members, res)
+        writer.append(res.problems)
+        if file_ids is None:
             lap("validate_members")
-            _account(summary, summary.members, res)
-            writer.append(res.problems)
-            accepted = (
-                res.accepted.rename({v.ROW: "urutan"})
-                .with_columns(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"))
-                .join(
-                    pl.concat([file_ids, registry.select("no_kk_int", "household_id")]),
-                    on="no_kk_int",
-                    how="left",
-                )
+            file_ids = (
+                household_ids()
+                .join(state.accepted_households.select("no_kk_int"), on="no_kk_int", how="semi")
+                .unique("no_kk_int")
             )
-            if accepted["household_id"].null_count():
-                raise RuntimeError("accepted member rows without their household (a bug in the importer)")
-            if members_before:
-                out.wait()
-                known = pl.col("nik").is_in(existing_keys(MEMBER_TABLE, "nik", accepted["nik"]).implode())
-                staged += copy_frame("stage_member", accepted.filter(known), list(MEMBER_STAGE))
-                accepted = accepted.filter(~known)
-            if registry.height:
-                joined.append(
-                    accepted.filter(pl.col("no_kk_int").is_in(registry["no_kk_int"].implode()))[
-                        "household_id"
-                    ]
-                )
-            if sort_keys:
-                # Key order keeps the unique index's B-tree filling from left to right (fewer page splits);
-                # the integer sorts faster than the text and in the same order (16 digits each).
-                accepted = accepted.sort(pl.col("nik").cast(pl.Int64))
-            new = accepted.with_columns(pl.lit(ctx.job_id, dtype=pl.Int64).alias("created_job_id"))
-            out.write(MEMBER_TABLE, new, NEW_MEMBER_COLUMNS)
-            created += new.height
-            lap("write_members")
-            report(
-                0.30 + 0.55 * min(1.0, summary.members.read / _estimate_rows(anggota)),
-                "memeriksa dan menyimpan anggota",
+            lap("households_finish_wait")
+        accepted = (
+            res.accepted.rename({v.ROW: "urutan"})
+            .with_columns(pl.col("no_kk").cast(pl.Int64).alias("no_kk_int"))
+            .join(
+                pl.concat([file_ids, registry.select("no_kk_int", "household_id")]),
+                on="no_kk_int",
+                how="left",
             )
-        out.wait()
-        lap("write_members_wait")
+        )
+        if accepted["household_id"].null_count():
+            raise RuntimeError("accepted member rows without their household (a bug in the importer)")
+        if members_before:
+            out.wait()
+            known = pl.col("nik").is_in(existing_keys(MEMBER_TABLE, "nik", accepted["nik"]).implode())
+            staged += copy_frame("stage_member", accepted.filter(known), list(MEMBER_STAGE))
+            accepted = accepted.filter(~known)
+        if registry.height:
+            joined.append(
+                accepted.filter(pl.col("no_kk_int").is_in(registry["no_kk_int"].implode()))["household_id"]
+            )
+        if sort_keys:
+            # Key order keeps the unique index's B-tree filling from left to right (fewer page splits);
+            # the integer sorts faster than the text and in the same order (16 digits each).
+            accepted = accepted.sort(pl.col("nik").cast(pl.Int64))
+        new = accepted.with_columns(pl.lit(ctx.job_id, dtype=pl.Int64).alias("created_job_id"))
+        out.write(MEMBER_TABLE, new, NEW_MEMBER_COLUMNS)
+        created += new.height
+        lap("write_members")
+        report(
+            0.30 + 0.55 * min(1.0, summary.members.read / _estimate_rows(anggota)),
+            "memeriksa dan menyimpan anggota",
+        )
+    out.wait()
+    lap("write_members_wait")
     joined_ids = pl.concat(joined) if joined else pl.Series("household_id", [], dtype=pl.Int64)
     return created, staged, joined_ids
 
