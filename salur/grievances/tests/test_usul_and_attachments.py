@@ -195,7 +195,7 @@ def test_a_citizens_usul_attachment_reaches_staff_of_its_region_only(client, uni
     s = Submission.objects.get()
     assert s.attachment.name.startswith("submissions/")
     assert s.attachment.name.endswith(".pdf")
-    assert "Karsih" not in s.attachment.name
+    assert "Karsih" not in str(s.attachment.name)
     url = reverse("grievances:submission_attachment", args=[s.tracking_no])
 
     batang = make_staff("a_batang", "operator_dinsos_kab", units["batang"])
