@@ -123,6 +123,73 @@ def first_batch_rows(source: pl.DataFrame, *, cycle_id: int, cycle_code: str, ba
     return _finish(_typed(source), cycle_id=cycle_id, cycle_code=cycle_code, batch_id=batch_id, batch=1)
 
 
+def first_batch_file_rows(source: pl.DataFrame, *, cycle_code: str) -> pl.DataFrame:
+    """The first batch's payments in file form, from the same source as `first_batch_insert` (no signatures:
+    files do not carry them)."""
+    if source.height == 0:
+        return batch_file_frame(-1)
+    return file_frame(
+        _typed(source).with_columns(payment_id(cycle_code, 1).alias("id_pembayaran")), cycle_code=cycle_code
+    )
+
+
+def first_batch_insert(*, cycle_id: int, cycle_code: str, batch_id: int) -> tuple[int, int, str]:
+    """PostgreSQL: insert the first batch's payments with one INSERT ... SELECT from the cycle's entitlements,
+    signed in the database (signing.signature_sql: the same HMAC as `sign_frame`, tested), in id order (bytewise,
+    as Polars sorts). Returns (rows, total, sha256 of the signatures joined by newlines in id order)."""
+    from django.db import connection
+
+    from salur.payments.signing import KEY_STAGE, key_stage_create, signature_sql
+
+    hh = "e.household_id::text"
+    pid = f"%(code)s || '-1-' || CASE WHEN length({hh}) >= 10 THEN {hh} ELSE lpad({hh}, 10, '0') END"
+    signed = signature_sql(
+        {
+            "id_pembayaran": "x.id_pembayaran",
+            "kode_siklus": "%(code)s",
+            "program": "x.program_code",
+            "no_kk": "x.no_kk",
+            "nik_penerima": "x.nik_penerima",
+            "kode_wilayah": "x.kode_wilayah",
+            "saluran": "x.channel",
+            "bank": "x.bank",
+            "no_rekening": "x.no_rekening",
+            "nominal": "x.nominal",
+        }
+    )
+    columns = (
+        "id_pembayaran, batch_id, cycle_id, household_id, program_code, period, no_kk, nik_penerima, nama_penerima,"
+        " kode_wilayah, channel, bank, no_rekening, nominal, signature, status, paid_amount, keterangan"
+    )
+    key_stage_create()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {PAYMENT_TABLE} ({columns})"
+                " SELECT x.id_pembayaran, %(batch)s, %(cycle)s, x.household_id, x.program_code, x.period, x.no_kk,"
+                " x.nik_penerima, x.nama_penerima, x.kode_wilayah, x.channel, x.bank, x.no_rekening, x.nominal,"
+                f" {signed}, 'MENUNGGU', 0, ''"
+                f" FROM (SELECT {pid} AS id_pembayaran, e.household_id, e.program_code, e.period, h.no_kk,"
+                " e.nik_penerima, e.nama_penerima, e.kode_wilayah, e.channel, e.bank, e.no_rekening, e.nominal"
+                " FROM cycles_entitlement e JOIN registry_household h ON h.id = e.household_id"
+                " WHERE e.cycle_id = %(cycle)s AND e.eligible AND e.nominal > 0) x"
+                f' CROSS JOIN {KEY_STAGE} k ORDER BY x.id_pembayaran COLLATE "C"',
+                {"code": cycle_code, "batch": batch_id, "cycle": cycle_id},
+            )
+            cursor.execute(
+                "SELECT count(*), COALESCE(sum(nominal), 0), encode(sha256(convert_to(COALESCE("
+                " string_agg(signature, E'\\n' ORDER BY id_pembayaran COLLATE \"C\"), ''), 'UTF8')), 'hex')"
+                f" FROM {PAYMENT_TABLE} WHERE cycle_id = %s AND batch_id = %s",
+                [cycle_id, batch_id],
+            )
+            count, total, digest = cursor.fetchone()
+    finally:
+        from salur.core.bulk import drop_stage
+
+        drop_stage(KEY_STAGE)
+    return int(count), int(total), (digest if count else "")
+
+
 def followup_rows(*, cycle_id: int, cycle_code: str, batch_id: int, batch: int) -> pl.DataFrame:
     """Households of the cycle whose latest payment failed or went unclaimed and that hold no live payment:
     paid again the same nominal (never more than the entitlement), through the household's current bank account

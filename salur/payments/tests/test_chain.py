@@ -17,6 +17,7 @@ from salur.core.errors import CommandFailed
 from salur.core.models import Approval, AuditEntry
 from salur.cycles.models import Cycle, CycleStatus
 from salur.payments.models import Payment, PaymentBatch, StatusImport
+from salur.payments.signing import sign_one
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +170,20 @@ def test_export_writes_the_contract_files_and_again_byte_identical(approved, peo
     ok = run(capsys, "payments_verify_file", str(tmp_path / "a" / names[0]), json=True)
     assert ok["ok"] is True
     assert audit_verify().ok
+    # Every stored signature is Python's HMAC of its row (PostgreSQL signs in the database), and the audit entry
+    # holds the digest of the signatures in id order.
+    payments = list(Payment.objects.select_related("cycle").order_by("id_pembayaran"))
+    for p in payments:
+        assert p.signature == sign_one(
+            {
+                "id_pembayaran": p.id_pembayaran, "kode_siklus": p.cycle.code, "program": p.program_code,
+                "no_kk": p.no_kk, "nik_penerima": p.nik_penerima, "kode_wilayah": p.kode_wilayah,
+                "saluran": p.channel, "bank": p.bank, "no_rekening": p.no_rekening, "nominal": p.nominal,
+            }
+        )  # fmt: skip
+    entry = AuditEntry.objects.get(action="payments.batch_create")
+    digest = hashlib.sha256("\n".join(p.signature for p in payments).encode()).hexdigest()
+    assert json.loads(entry.payload)["detail"]["signatures_sha256"] == digest
 
 
 def _status_file(path: Path, rows: list[tuple[str, str, str, int, str]]) -> Path:
