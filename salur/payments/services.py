@@ -19,7 +19,7 @@ from django.utils import timezone
 from salur.core.access import require
 from salur.core.approval import approval_record, approvals_for
 from salur.core.audit import audit_record
-from salur.core.bulk import copy_frame, is_postgres
+from salur.core.bulk import copy_frame
 from salur.core.errors import NotFound, SalurError, UnreadableFile
 from salur.core.timing import Stages
 from salur.cycles.models import Cycle, CycleStatus
@@ -56,30 +56,14 @@ def _materialise_first_batch(
             batch = PaymentBatch.objects.create(
                 cycle=cycle, number=1, created_by=actor, approved_at=cycle.approved_at
             )
-            if is_postgres():
-                # One INSERT ... SELECT signed in the database: no million rows through Python and COPY.
-                with stages("insert"):
-                    written, total, digest = files.first_batch_insert(
-                        cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
-                    )
-                with stages("rows"):
-                    fresh = files.first_batch_file_rows(source, cycle_code=cycle.code)
-                if (written, total) != (fresh.height, int(fresh["nominal"].sum()) if fresh.height else 0):
-                    raise SalurError(  # cannot happen: the entitlements of an approved cycle never change
-                        f"Pembayaran siklus {cycle.code} tidak sesuai dengan hak yang dibaca; ekspor dibatalkan"
-                    )
-            else:
-                with stages("rows"):
-                    rows = files.first_batch_rows(
-                        source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
-                    )
-                with stages("insert"):
-                    written = copy_frame(files.PAYMENT_TABLE, rows) if rows.height else 0
-                total = int(rows["nominal"].sum()) if written else 0
-                digest = _digest(rows, "signature") if written else ""
-                fresh = files.file_frame(rows, cycle_code=cycle.code)
+            with stages("rows"):
+                rows = files.first_batch_rows(
+                    source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
+                )
+            with stages("insert"):
+                written = copy_frame(files.PAYMENT_TABLE, rows) if rows.height else 0
             batch.payments = written
-            batch.total = total
+            batch.total = int(rows["nominal"].sum()) if written else 0
             batch.save(update_fields=["payments", "total"])
             audit_record(
                 actor=actor,
@@ -87,9 +71,9 @@ def _materialise_first_batch(
                 object_type="payments.paymentbatch",
                 object_id=f"{cycle.code}#1",
                 after={"payments": written, "total": batch.total},
-                detail={"signatures_sha256": digest},
+                detail={"signatures_sha256": _digest(rows, "signature") if written else ""},
             )
-            return batch, fresh
+            return batch, files.file_frame(rows, cycle_code=cycle.code)
     except IntegrityError:
         # Another process created batch 1 (or one of its payments exists): use what it wrote.
         batch = PaymentBatch.objects.filter(cycle=cycle, number=1).first()
