@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from typing import Any
 
 import polars as pl
@@ -64,6 +65,29 @@ def copy_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None = 
             for start in range(0, frame.height, SQLITE_BATCH):
                 raw.executemany(sql, frame.slice(start, SQLITE_BATCH).iter_rows())
     return frame.height
+
+
+def copy_frames(table: str, frames: Iterable[pl.DataFrame], columns: Sequence[str] | None = None) -> int:
+    """`copy_frame` for a stream of frames (one COPY on PostgreSQL): a producer can prepare the next frame in a thread
+    while the database takes this one."""
+    if not is_postgres():
+        return sum(copy_frame(table, frame, columns) for frame in frames)
+    total = 0
+    with connection.cursor() as cursor, connection.wrap_database_errors, ExitStack() as stack:
+        copy: Any = None
+        for frame in frames:
+            if frame.height == 0:
+                continue
+            cols = list(columns or frame.columns)
+            if copy is None:
+                col_sql = ", ".join(qn(c) for c in cols)
+                copy = stack.enter_context(
+                    cursor.cursor.copy(f"COPY {qn(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)")
+                )
+            for chunk in _csv_chunks(frame.select(cols)):
+                copy.write(chunk)
+            total += frame.height
+    return total
 
 
 def _csv_chunks(frame: pl.DataFrame) -> Iterator[bytes]:

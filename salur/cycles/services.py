@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +93,7 @@ def cycle_create(*, actor: Any, program: str, period: str) -> Cycle:
 @dataclass
 class _Decided:
     inputs: pipeline.Inputs
-    parts: dict[str, bytes]
-    digest: str
+    snapshot: Future[tuple[dict[str, bytes], str]]  # (files' bytes, digest)
     result: Any
 
 
@@ -110,17 +110,6 @@ def _decide(
         raise SalurError(
             f"Aturan program {program.code} versi {version.version} tidak dapat dipakai: {exc}"
         ) from exc
-    with stages("snapshot"):
-        parts = pipeline.snapshot_parts(inputs)
-        digest = pipeline.snapshot_sha256(
-            inputs,
-            parts=parts,
-            config={
-                **version.config,
-                "eligibility_rule": eligibility_rule or "",
-                "amount_rule": amount_rule or "",
-            },
-        )
     try:
         with stages("compute"):
             result = e.compute(
@@ -134,7 +123,22 @@ def _decide(
             )
     except ValueError as exc:  # e.g. a monthly period for a program paid per tahap
         raise SalurError(str(exc)) from exc
-    return _Decided(inputs=inputs, parts=parts, digest=digest, result=result)
+    config_record = {
+        **version.config,
+        "eligibility_rule": eligibility_rule or "",
+        "amount_rule": amount_rule or "",
+    }
+    # The snapshot's Parquet files are encoded in a thread while the entitlements are written (the database works
+    # on the other core then, and Polars releases the GIL): _create waits for them before it commits.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot")
+    snapshot = pool.submit(_snapshot, inputs, config_record)
+    pool.shutdown(wait=False)
+    return _Decided(inputs=inputs, snapshot=snapshot, result=result)
+
+
+def _snapshot(inputs: pipeline.Inputs, config: dict[str, Any]) -> tuple[dict[str, bytes], str]:
+    parts = pipeline.snapshot_parts(inputs)
+    return parts, pipeline.snapshot_sha256(inputs, config, parts=parts)
 
 
 def _create(
@@ -147,23 +151,21 @@ def _create(
     decided: _Decided,
     stages: Stages,
 ) -> Cycle:
-    inputs, parts, digest, result = decided.inputs, decided.parts, decided.digest, decided.result
+    inputs, result = decided.inputs, decided.result
     summary = result.summary
-    with stages("snapshot_files"):
-        snapshot_path = pipeline.snapshot_write(parts, code=code)
     cycle = Cycle.objects.create(
         code=code,
         program=program,
         period=period.code,
         year=period.year,
-        snapshot_path=str(snapshot_path),
+        snapshot_path="",  # set below, with the digest
         program_version=version,
         status=CycleStatus.DIHITUNG,
         created_by=actor,
         eligible=summary["eligible"],
         total=summary["total"],
         not_eligible=summary["not_eligible"],
-        snapshot_sha256=digest,
+        snapshot_sha256="",  # set below, once the snapshot is encoded
     )
     rows = pipeline.entitlement_rows(
         result.decisions, cycle_id=cycle.pk, program_code=program.code, period=period.code
@@ -172,6 +174,12 @@ def _create(
         written = pipeline.write_entitlements(rows)
     with stages("write_components"):
         components = pipeline.write_components(result.components, cycle_id=cycle.pk)
+    with stages("snapshot_wait"):
+        parts, digest = decided.snapshot.result()
+    with stages("snapshot_files"):
+        snapshot_path = pipeline.snapshot_write(parts, code=code)
+    cycle.snapshot_sha256, cycle.snapshot_path = digest, str(snapshot_path)
+    cycle.save(update_fields=["snapshot_sha256", "snapshot_path"])
     audit_record(
         actor=actor,
         action="cycle.create",

@@ -8,6 +8,7 @@ program, period and household, whatever runs at the same time.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from django.utils import timezone
 from salur.core.access import require
 from salur.core.approval import approval_record, approvals_for
 from salur.core.audit import audit_record
-from salur.core.bulk import copy_frame
+from salur.core.bulk import copy_frame, copy_frames
 from salur.core.errors import NotFound, SalurError, UnreadableFile
 from salur.core.timing import Stages
 from salur.cycles.models import Cycle, CycleStatus
@@ -56,12 +57,23 @@ def _materialise_first_batch(
             batch = PaymentBatch.objects.create(
                 cycle=cycle, number=1, created_by=actor, approved_at=cycle.approved_at
             )
-            with stages("rows"):
-                rows = files.first_batch_rows(
-                    source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
+            with stages("sign_and_insert"):
+                chunks: list[pl.DataFrame] = []
+
+                def kept(stream: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+                    for chunk in stream:
+                        chunks.append(chunk)
+                        yield chunk
+
+                written = copy_frames(
+                    files.PAYMENT_TABLE,
+                    kept(
+                        files.first_batch_chunks(
+                            source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
+                        )
+                    ),
                 )
-            with stages("insert"):
-                written = copy_frame(files.PAYMENT_TABLE, rows) if rows.height else 0
+                rows = pl.concat(chunks) if chunks else pl.DataFrame()
             batch.payments = written
             batch.total = int(rows["nominal"].sum()) if written else 0
             batch.save(update_fields=["payments", "total"])

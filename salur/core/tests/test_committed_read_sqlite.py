@@ -35,7 +35,8 @@ def test_a_database_file_is_read_into_frames(sqlite_file):
     t = frames["t"]
     assert t.height == 1000
     assert t["id"].to_list()[:3] == [1, 2, 3]
-    assert t["name"][0] == "n1" and t["born"][0] == "2001-02-03"
+    assert t["name"][0] == "n1"
+    assert t["born"][0] == "2001-02-03"
     assert t["flag"].sum() == 500
 
 

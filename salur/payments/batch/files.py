@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +47,18 @@ def payment_id(cycle_code: str, batch: int) -> pl.Expr:
 def _finish(
     frame: pl.DataFrame, *, cycle_id: int, cycle_code: str, batch_id: int, batch: int
 ) -> pl.DataFrame:
-    frame = frame.with_columns(
+    return _signed(_prepare(frame, cycle_code=cycle_code, batch=batch), cycle_id=cycle_id, batch_id=batch_id)
+
+
+def _prepare(frame: pl.DataFrame, *, cycle_code: str, batch: int) -> pl.DataFrame:
+    """Payment ids and the cycle code, in id order."""
+    return frame.with_columns(
         payment_id(cycle_code, batch).alias("id_pembayaran"), pl.lit(cycle_code).alias("kode_siklus")
     ).sort("id_pembayaran")
+
+
+def _signed(frame: pl.DataFrame, *, cycle_id: int, batch_id: int) -> pl.DataFrame:
+    """The rows of `payments_payment` for prepared rows, each signed."""
     signed = frame.select(
         "id_pembayaran",
         "kode_siklus",
@@ -67,26 +78,49 @@ def _finish(
         pl.lit("MENUNGGU").alias("status"),
         pl.lit(0, dtype=pl.Int64).alias("paid_amount"),
         pl.lit("").alias("keterangan"),
-    ).select(
-        "id_pembayaran",
-        "batch_id",
-        "cycle_id",
-        "household_id",
-        "program_code",
-        "period",
-        "no_kk",
-        "nik_penerima",
-        "nama_penerima",
-        "kode_wilayah",
-        "channel",
-        "bank",
-        "no_rekening",
-        "nominal",
-        "signature",
-        "status",
-        "paid_amount",
-        "keterangan",
-    )
+    ).select(*PAYMENT_COLUMNS)
+
+
+PAYMENT_COLUMNS = (
+    "id_pembayaran",
+    "batch_id",
+    "cycle_id",
+    "household_id",
+    "program_code",
+    "period",
+    "no_kk",
+    "nik_penerima",
+    "nama_penerima",
+    "kode_wilayah",
+    "channel",
+    "bank",
+    "no_rekening",
+    "nominal",
+    "signature",
+    "status",
+    "paid_amount",
+    "keterangan",
+)
+SIGN_CHUNK_ROWS = 200_000
+
+
+def first_batch_chunks(
+    source: pl.DataFrame, *, cycle_id: int, cycle_code: str, batch_id: int
+) -> Iterator[pl.DataFrame]:
+    """The first batch's payment rows (as `first_batch_rows`), signed chunk by chunk in a worker thread: the next
+    chunk is signed while the caller writes this one (DuckDB and Polars release the GIL)."""
+    if source.height == 0:
+        return
+    prepared = _prepare(_typed(source), cycle_code=cycle_code, batch=1)
+    parts = [prepared.slice(i, SIGN_CHUNK_ROWS) for i in range(0, prepared.height, SIGN_CHUNK_ROWS)]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sign") as pool:
+        futures = [pool.submit(_signed, part, cycle_id=cycle_id, batch_id=batch_id) for part in parts]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 _TEXT = ("no_kk", "nik_penerima", "nama_penerima", "kode_wilayah", "channel", "bank", "no_rekening")
