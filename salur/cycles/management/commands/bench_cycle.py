@@ -26,8 +26,24 @@ from salur.core.errors import CommandFailed
 from salur.registry.management.commands.bench_import import _throwaway_url
 
 
+def _stages(stderr: str) -> dict[str, float]:
+    """The stage timings a step logged (core/timing.py, INFO): {"read": 1.2, ...}."""
+    found: dict[str, float] = {}
+    for line in stderr.splitlines():
+        if "timings (s): " in line:
+            try:
+                message = json.loads(line).get("message", "")
+                found.update(json.loads(message.split("timings (s): ", 1)[1]))
+            except (ValueError, IndexError, AttributeError):
+                continue
+    return found
+
+
+_LAST_STAGES: dict[str, float] = {}
+
+
 def _step(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run one command; (seconds, peak RSS in MB, stdout)."""
+    """Run one command; (seconds, peak RSS in MB, stdout). Its stage timings go to _LAST_STAGES."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
@@ -37,6 +53,8 @@ def _step(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
+    _LAST_STAGES.clear()
+    _LAST_STAGES.update(_stages(stderr))
     if proc.returncode not in (0, 1):
         raise CommandFailed(f"{' '.join(cmd[3:5])} gagal: {stderr.strip().splitlines()[-1:]}")
     return seconds, usage.ru_maxrss / 1024, stdout
@@ -77,7 +95,7 @@ class Command(SalurCommand):
         )
         workdir.mkdir(parents=True, exist_ok=True)
         salur = [sys.executable, "-m", "salur.cli"]
-        base = {**os.environ, "SALUR_QUALITY_AFTER_IMPORT": "0"}
+        base = {**os.environ, "SALUR_QUALITY_AFTER_IMPORT": "0", "SALUR_LOG_LEVEL": "INFO"}
         _step(
             [
                 *salur,
@@ -127,14 +145,14 @@ class Command(SalurCommand):
                 [*salur, "cycle", "create", "--program", program, "--period", period, "--json"], maker
             )
             created = json.loads(out)
-            steps["create"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
+            steps["create"] = {"seconds": round(s, 2), "peak_mb": round(mb), "stages": dict(_LAST_STAGES)}
             s, mb, _ = _step([*salur, "cycle", "approve", code, "--json"], checker)
             steps["approve"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
             s, mb, out = _step(
                 [*salur, "payments", "export", code, "--out", str(workdir / "files"), "--json"],
                 maker,
             )
-            steps["export"] = {"seconds": round(s, 2), "peak_mb": round(mb)}
+            steps["export"] = {"seconds": round(s, 2), "peak_mb": round(mb), "stages": dict(_LAST_STAGES)}
             files = json.loads(out)["files"]
             payments = sum(f["jumlah_baris"] for f in files)
             s, mb, _ = _step(
@@ -168,6 +186,7 @@ class Command(SalurCommand):
                 "peak_mb": round(mb),
                 "rows": status.height,
                 "applied": applied,
+                "stages": dict(_LAST_STAGES),
             }
         finally:
             if not options["keep"]:
