@@ -72,7 +72,7 @@ class Command(SalurCommand):
             _run(
                 [*salur, "synth", "--households", str(n), "--seed", str(options["seed"]), "--out", str(data)]
             )
-        url, drop = _throwaway_url(options["database_url"], workdir)
+        url, drop = _throwaway_url(options["database_url"], workdir, "salur_bench_targeting")
         env = {**os.environ, "DATABASE_URL": url, "SALUR_VAR_DIR": str(workdir / "var")}
         try:
             subprocess.run([*salur, "setup"], env=env, check=True, capture_output=True)
