@@ -132,16 +132,28 @@ def read_frame(
     return pl.DataFrame(rows, schema=list(schema.items()), orient="row")
 
 
+_LIBPQ_OPTIONS = (
+    "sslmode", "sslrootcert", "sslcert", "sslkey", "sslpassword", "connect_timeout", "application_name",
+    "target_session_attrs", "options", "passfile", "service",
+)  # fmt: skip
+
+
 def _adbc_uri() -> str:
-    from urllib.parse import quote
+    """A libpq URI for the Django connection's database (user, password, host or socket, port, and the libpq
+    options among OPTIONS, such as sslmode)."""
+    from urllib.parse import quote, urlencode
 
     d = connection.settings_dict
     auth = quote(d.get("USER") or "", safe="")
     if d.get("PASSWORD"):
         auth += ":" + quote(d["PASSWORD"], safe="")
-    host = d.get("HOST") or "localhost"
+    host = d.get("HOST") or ""
+    params = {k: str(v) for k, v in (d.get("OPTIONS") or {}).items() if k in _LIBPQ_OPTIONS}
+    if host.startswith("/"):  # a Unix socket directory
+        params["host"], host = host, ""
     port = f":{d['PORT']}" if d.get("PORT") else ""
-    return f"postgresql://{auth}{'@' if auth else ''}{host}{port}/{quote(d['NAME'], safe='')}"
+    query = f"?{urlencode(params)}" if params else ""
+    return f"postgresql://{auth}{'@' if auth else ''}{quote(host, safe='')}{port}/{quote(d['NAME'], safe='')}{query}"
 
 
 def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | None:
@@ -161,12 +173,18 @@ def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | 
     if is_postgres():
         import adbc_driver_postgresql.dbapi as adbc_pg
 
-        with adbc_pg.connect(_adbc_uri(), autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            for name, sql in queries.items():
-                cur.execute(sql)
-                out[name] = pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[assignment]
-            cur.execute("COMMIT")
+        try:
+            with adbc_pg.connect(_adbc_uri(), autocommit=True) as conn, conn.cursor() as cur:
+                cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                for name, sql in queries.items():
+                    cur.execute(sql)
+                    out[name] = pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[assignment]
+                cur.execute("COMMIT")
+        except Exception as exc:  # a second connection refused (auth, pooler, TLS): the slower, general path
+            logging.getLogger("salur.core.bulk").warning(
+                "ADBC PostgreSQL read fell back to read_frame: %s", type(exc).__name__
+            )
+            return None
         return out
     path = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor != "sqlite" or not path or path == ":memory:" or "mode=memory" in path:
