@@ -17,7 +17,8 @@ def test_the_uri_carries_credentials_socket_and_libpq_options(monkeypatch):
         "PORT": "5433",
         "OPTIONS": {"sslmode": "require", "pool": True, "application_name": "salur"},
     }
-    monkeypatch.setattr(connection, "settings_dict", {**connection.settings_dict, **settings})
+    for key, value in settings.items():
+        monkeypatch.setitem(connection.settings_dict, key, value)
     uri = bulk._adbc_uri()
     assert uri.startswith("postgresql://app:p%40ss%3Aw%2Frd@:5433/salur%20db?")
     assert "sslmode=require" in uri
