@@ -161,7 +161,8 @@ def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | 
     Arrow (no Python rows, no text to parse):
 
     - PostgreSQL: the ADBC PostgreSQL driver (COPY in binary form), in a REPEATABLE READ READ ONLY transaction;
-    - SQLite (a database file): the ADBC SQLite driver, in one read transaction (WAL: a consistent snapshot).
+    - SQLite (a database file): the ADBC SQLite driver in a process of its own (`core/sqlite_reader.py`), in one
+      read transaction (WAL: a consistent snapshot), handing Arrow IPC files back.
 
     A separate connection sees only committed rows, so this is used only outside a transaction; elsewhere (inside
     `transaction.atomic`, which includes the test suite's transactions, or an in-memory SQLite database) it returns
@@ -189,23 +190,28 @@ def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | 
     path = str(connection.settings_dict.get("NAME") or "")
     if connection.vendor != "sqlite" or not path or path == ":memory:" or "mode=memory" in path:
         return None
-    import adbc_driver_sqlite.dbapi as adbc_sqlite
+    # In a process of its own: the ADBC driver's copy of SQLite must not share this process with Python's
+    # (core/sqlite_reader.py says why).
+    import json
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
 
-    try:
-        with adbc_sqlite.connect(path, autocommit=True) as conn, conn.cursor() as cur:
-            # The driver infers each column's type from the first batch of rows (SQLite values are dynamic); a
-            # later row of another type (text after a batch of NULLs) fails the read, and `read_frame` takes over.
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": "262144"})
-            cur.execute("BEGIN")
-            for name, sql in queries.items():
-                cur.execute(sql)
-                out[name] = pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[assignment]
-            cur.execute("COMMIT")
-    except Exception as exc:  # any driver failure: the slower, general path
-        logging.getLogger("salur.core.bulk").info(
-            "ADBC SQLite read fell back to read_frame: %s", type(exc).__name__
+    with tempfile.TemporaryDirectory(prefix="salur-read-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-m", "salur.core.sqlite_reader", path, tmp],
+            input=json.dumps(queries),
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        return None
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or [""])[-1][:200]
+            logging.getLogger("salur.core.bulk").info("ADBC SQLite read fell back to read_frame: %s", last)
+            return None
+        for i, name in enumerate(queries):
+            out[name] = pl.read_ipc((Path(tmp) / f"{i}.arrow").read_bytes())
     return out
 
 

@@ -44,3 +44,21 @@ def test_none_where_the_driver_cannot_or_must_not_read(sqlite_file):
     assert read_committed_frames({"late": "SELECT v FROM late"}) is None  # text after a batch of NULLs
     with transaction.atomic():
         assert read_committed_frames({"t": "SELECT id FROM t"}) is None  # uncommitted rows would be missed
+
+
+def test_rows_committed_by_an_open_connection_of_this_process_are_seen(sqlite_file):
+    """The reader runs in a process of its own (core/sqlite_reader.py): with the ADBC driver's copy of SQLite in
+    this process, rows just committed by Python's sqlite3 connection were not seen (and the two copies' locks
+    could corrupt the file)."""
+    writer = sqlite3.connect(sqlite_file)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        assert read_committed_frames({"n": "SELECT count(*) AS n FROM t"})["n"]["n"][0] == 1000
+        writer.execute("INSERT INTO t VALUES (5000, 'baru', '2001-02-03', 1)")
+        writer.commit()
+        assert read_committed_frames({"n": "SELECT count(*) AS n FROM t"})["n"]["n"][0] == 1001
+        writer.execute("INSERT INTO t VALUES (5001, 'lagi', '2001-02-03', 0)")
+        writer.commit()
+        assert read_committed_frames({"n": "SELECT count(*) AS n FROM t"})["n"]["n"][0] == 1002
+    finally:
+        writer.close()
