@@ -40,4 +40,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Exception as exc:  # a driver message can quote a value (a name): report the kind of error only
+        sys.stderr.write(f"{type(exc).__name__}\n")
+        sys.exit(1)

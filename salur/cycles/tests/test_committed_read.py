@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 from django.core.management import call_command
 from django.db import transaction
@@ -40,6 +41,10 @@ def test_the_committed_read_equals_the_read_inside_a_transaction(regions, golden
     with transaction.atomic():
         slow = files.first_batch_source(cycle_id)
     assert fast.height > 0
-    rows_fast = files.first_batch_rows(fast, cycle_id=cycle_id, cycle_code="SEMBAKO-2024-05", batch_id=1)
-    rows_slow = files.first_batch_rows(slow, cycle_id=cycle_id, cycle_code="SEMBAKO-2024-05", batch_id=1)
+    rows_fast = pl.concat(
+        files.first_batch_chunks(fast, cycle_id=cycle_id, cycle_code="SEMBAKO-2024-05", batch_id=1)
+    )
+    rows_slow = pl.concat(
+        files.first_batch_chunks(slow, cycle_id=cycle_id, cycle_code="SEMBAKO-2024-05", batch_id=1)
+    )
     assert rows_fast.equals(rows_slow)

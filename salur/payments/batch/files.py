@@ -1,6 +1,7 @@
 """Set-based building of payment rows and payment files (contract: programs-and-payments.md).
 
-- `first_batch_rows`: the payments of a cycle's first batch, from its eligible entitlements (one query, one frame);
+- `first_batch_source`, `first_batch_chunks`: the payments of a cycle's first batch, from its eligible entitlements
+  (one read, signed chunk by chunk);
 - `followup_rows`: the re-issue of failed and unclaimed payments, with the household's current bank data;
 - `write_files`: one CSV per channel plus its manifest, rows ordered by id_pembayaran; identical input gives
   identical bytes.
@@ -107,7 +108,7 @@ SIGN_CHUNK_ROWS = 200_000
 def first_batch_chunks(
     source: pl.DataFrame, *, cycle_id: int, cycle_code: str, batch_id: int
 ) -> Iterator[pl.DataFrame]:
-    """The first batch's payment rows (as `first_batch_rows`), signed chunk by chunk in a worker thread: the next
+    """The first batch's payment rows (one per eligible entitlement with a positive amount), signed chunk by chunk in a worker thread: the next
     chunk is signed while the caller writes this one (DuckDB and Polars release the GIL)."""
     if source.height == 0:
         return
@@ -148,13 +149,6 @@ def first_batch_source(cycle_id: int) -> pl.DataFrame:
     sql = FIRST_BATCH_SQL.format(cycle_id=int(cycle_id))
     fast = read_committed_frames({"rows": sql})
     return fast["rows"] if fast is not None else read_frame(sql, all_text=True)
-
-
-def first_batch_rows(source: pl.DataFrame, *, cycle_id: int, cycle_code: str, batch_id: int) -> pl.DataFrame:
-    """One payment per eligible entitlement of the cycle with a positive amount."""
-    if source.height == 0:
-        return pl.DataFrame()
-    return _finish(_typed(source), cycle_id=cycle_id, cycle_code=cycle_code, batch_id=batch_id, batch=1)
 
 
 def followup_rows(*, cycle_id: int, cycle_code: str, batch_id: int, batch: int) -> pl.DataFrame:
