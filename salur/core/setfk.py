@@ -43,6 +43,12 @@ class ForeignKeyGuard:
     ref_table: str
     ref_column: str = "id"
     immutable: bool = True
+    # For a column that may change (immutable=False): "statement" checks every UPDATE over its transition table
+    # (right when most updates change the column, as a status import does); "row" checks only the rows whose
+    # value changed, with a row trigger behind a WHEN test (right when updates seldom touch the column, as for a
+    # household's region: targeting and flag updates then pay nothing). PostgreSQL does not allow a column list
+    # together with transition tables, so the statement form cannot be limited to updates of this column.
+    update_check: str = "statement"
 
     @property
     def name(self) -> str:
@@ -102,6 +108,20 @@ END $fn$""",
                 f"CREATE TRIGGER {n}_u BEFORE UPDATE ON {t} FOR EACH ROW"
                 f" WHEN (OLD.{c} IS DISTINCT FROM NEW.{c}) EXECUTE FUNCTION {n}_imm()",
             ]
+        elif self.update_check == "row":
+            sql += [
+                f"""
+CREATE OR REPLACE FUNCTION {n}_row() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM 1 FROM {rt} r WHERE r.{rc} = NEW.{c};
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', MESSAGE = '{self._message()}';
+  END IF;
+  RETURN NULL;
+END $fn$""",
+                f"CREATE TRIGGER {n}_u AFTER UPDATE OF {c} ON {t} FOR EACH ROW"
+                f" WHEN (NEW.{c} IS NOT NULL AND OLD.{c} IS DISTINCT FROM NEW.{c}) EXECUTE FUNCTION {n}_row()",
+            ]
         else:
             sql.append(
                 f"CREATE TRIGGER {n}_u AFTER UPDATE ON {t} REFERENCING NEW TABLE AS new_rows"
@@ -118,6 +138,7 @@ END $fn$""",
             f"DROP FUNCTION IF EXISTS {n}_chk()",
             f"DROP FUNCTION IF EXISTS {n}_ref()",
             f"DROP FUNCTION IF EXISTS {n}_imm()",
+            f"DROP FUNCTION IF EXISTS {n}_row()",
         ]
 
     # SQLite -------------------------------------------------------------------------------------------------------
@@ -154,6 +175,9 @@ GUARDS = (
     ForeignKeyGuard("payments_payment", "cycle_id", "cycles_cycle"),
     ForeignKeyGuard("payments_payment", "batch_id", "payments_paymentbatch"),
     ForeignKeyGuard("payments_payment", "status_import_id", "payments_statusimport", immutable=False),
+    ForeignKeyGuard(
+        "registry_household", "kode_wilayah", "regions_region", "kode", immutable=False, update_check="row"
+    ),
 )
 
 

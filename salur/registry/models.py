@@ -21,7 +21,15 @@ class DesilSource(models.TextChoices):
 class Household(models.Model):
     no_kk = models.CharField("Nomor KK", max_length=16, unique=True)
     wilayah = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, db_column="kode_wilayah", related_name="households"
+        "regions.Region",
+        on_delete=models.PROTECT,
+        db_column="kode_wilayah",
+        related_name="households",
+        # Checked set-based (core/setfk.py, installed by migration 0004): a foreign key would check every imported
+        # household one by one (about 1.8 s per 250,000). One index serves both equality and prefix (LIKE '3325%')
+        # lookups: Meta.indexes.
+        db_constraint=False,
+        db_index=False,
     )
     alamat = models.CharField(max_length=200, blank=True, default="")
     rt = models.CharField(max_length=3, blank=True, default="")
@@ -75,6 +83,11 @@ class Household(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(luas_lantai_m2__gte=0), name="household_luas_gte_0"),
         ]
+        # varchar_pattern_ops compares bytes: it serves `=` and the region-prefix scoping (LIKE '3325%') alike, where
+        # Django's default would build two indexes (a plain one and a `_like` one) for the same column.
+        indexes = [
+            models.Index(fields=["wilayah"], name="household_wilayah", opclasses=["varchar_pattern_ops"])
+        ]
 
     def __str__(self) -> str:
         return self.no_kk
@@ -85,7 +98,8 @@ class Household(models.Model):
 
 
 class Member(models.Model):
-    nik = models.CharField("NIK", max_length=16, unique=True)
+    # Unique through Meta.constraints: one index for equality, uniqueness and prefix search.
+    nik = models.CharField("NIK", max_length=16)
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members")
     nama = models.CharField(max_length=100)
     jenis_kelamin = models.CharField(max_length=1, choices=schema.choices(schema.JENIS_KELAMIN))
@@ -119,6 +133,15 @@ class Member(models.Model):
 
     class Meta:
         ordering = ["household_id", "id"]
+        constraints = [
+            # One unique index in byte order (varchar_pattern_ops) instead of Django's two for a unique text column
+            # (a unique constraint in the database's collation plus a `_like` index for LIKE): it serves lookups by
+            # NIK, NIK prefixes (LIKE '3325%') and the uniqueness, and a national import builds it in a third less
+            # time (no locale-aware comparisons). Nothing orders members by NIK in the database.
+            models.UniqueConstraint(
+                fields=["nik"], name="member_nik_unique", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.nik

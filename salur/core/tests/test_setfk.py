@@ -101,7 +101,7 @@ def test_the_sqlite_triggers_come_back_after_migrate():
         r[0] for r in connection.cursor().execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
     }
     assert "salur_fk_payments_payment_household_id_i" in names
-    assert len([n for n in names if n.startswith("salur_fk_")]) == 12
+    assert len([n for n in names if n.startswith("salur_fk_")]) == 14
 
 
 def test_a_changeable_relation_is_checked_on_update(cycle):
@@ -120,3 +120,40 @@ def test_a_changeable_relation_is_checked_on_update(cycle):
         Payment.objects.filter(pk=p.pk).update(status_import_id=987_654_321)
     record = StatusImport.objects.create(file_name="s.csv", sha256="0" * 64, imported_by=c.created_by)
     assert Payment.objects.filter(pk=p.pk).update(status_import_id=record.pk) == 1
+
+
+def test_a_household_must_lie_in_a_known_region_on_insert_and_on_update():
+    """registry_household.kode_wilayah -> regions_region.kode: an insert statement is checked whole, an update only
+    where the region changes; a region that households use cannot be deleted (PostgreSQL; PROTECT on both)."""
+    from salur.regions.models import Region
+
+    home = make_household(DESA_BATANG, ["Siti"])
+    columns = ["no_kk", "kode_wilayah", "alamat", "rt", "rw", "luas_lantai_m2", "jenis_lantai", "jenis_dinding",
+               "jenis_atap", "sumber_air_minum", "sumber_penerangan", "bahan_bakar_memasak", "fasilitas_bab",
+               "status_rumah", "daya_listrik_va", "aset_kulkas", "aset_motor", "aset_mobil", "aset_ac", "aset_emas",
+               "aset_lahan", "bank", "no_rekening", "desil_sumber", "tanggal_pendataan", "flags"]  # fmt: skip
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(columns)} FROM registry_household WHERE id = %s", [home.pk])
+        row = dict(zip(columns, cur.fetchone(), strict=True))
+    rows = pl.DataFrame([{**row, "no_kk": f"33250100000{i:05d}"} for i in range(12_001)])
+    bad = rows.with_columns(pl.when(pl.int_range(pl.len()) == 11_000).then(pl.lit("9999999999")).otherwise(
+        pl.col("kode_wilayah")).alias("kode_wilayah"))  # fmt: skip
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        copy_frame("registry_household", bad)
+    assert copy_frame("registry_household", rows.head(3)) == 3
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        Household.objects.filter(pk=home.pk).update(wilayah_id="9999999999")
+    other = Region.objects.filter(level=4).exclude(kode=DESA_BATANG).order_by("kode").first()
+    assert Household.objects.filter(pk=home.pk).update(wilayah_id=other.kode) == 1
+    # Updates that leave the region alone pass untouched (the check is behind a WHEN on the changed column).
+    assert Household.objects.filter(wilayah_id=DESA_BATANG).update(desil=3) == 3
+    with pytest.raises(ProtectedError):
+        Region.objects.filter(kode=other.kode).delete()
+    if connection.vendor == "postgresql":
+        with (
+            pytest.raises(IntegrityError, match="FOREIGN KEY"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute("DELETE FROM regions_region WHERE kode = %s", [other.kode])
+    assert Household.objects.get(pk=home.pk).wilayah_id == other.kode
