@@ -53,7 +53,9 @@ def copy_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None = 
         if is_postgres():
             col_sql = ", ".join(qn(c) for c in cols)
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY {qn(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
+            with raw.copy(
+                f"COPY {qn(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)", writer=queued_writer(raw)
+            ) as copy:
                 for chunk in _csv_chunks(frame):
                     copy.write(chunk)
         else:
@@ -82,7 +84,10 @@ def copy_frames(table: str, frames: Iterable[pl.DataFrame], columns: Sequence[st
             if copy is None:
                 col_sql = ", ".join(qn(c) for c in cols)
                 copy = stack.enter_context(
-                    cursor.cursor.copy(f"COPY {qn(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)")
+                    cursor.cursor.copy(
+                        f"COPY {qn(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)",
+                        writer=queued_writer(cursor.cursor),
+                    )
                 )
             for chunk in _csv_chunks(frame.select(cols)):
                 copy.write(chunk)
@@ -90,13 +95,23 @@ def copy_frames(table: str, frames: Iterable[pl.DataFrame], columns: Sequence[st
     return total
 
 
+def queued_writer(cursor: Any) -> Any:
+    """psycopg's queued COPY writer: `write()` hands the block to a thread that sends it, so that this thread formats
+    the next block while the server parses this one (with the plain writer the server waited for every block to be
+    formatted)."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    return QueuedLibpqWriter(cursor)
+
+
 def _csv_chunks(frame: pl.DataFrame) -> Iterator[bytes]:
-    """CSV for COPY: strings quoted so that '' stays an empty string and an unquoted empty field is NULL."""
+    """CSV for COPY. Polars quotes only what needs it ("necessary") and always quotes an empty string, so that ''
+    stays an empty string while a null is an unquoted empty field (COPY's NULL)."""
     rows_per_chunk = 200_000
     for start in range(0, frame.height, rows_per_chunk):
         buf = io.BytesIO()
         frame.slice(start, rows_per_chunk).write_csv(
-            buf, include_header=False, quote_style="non_numeric", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
+            buf, include_header=False, quote_style="necessary", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
         )
         yield buf.getvalue()
 
@@ -138,9 +153,9 @@ _LIBPQ_OPTIONS = (
 )  # fmt: skip
 
 
-def _adbc_uri() -> str:
+def libpq_uri() -> str:
     """A libpq URI for the Django connection's database (user, password, host or socket, port, and the libpq
-    options among OPTIONS, such as sslmode)."""
+    options among OPTIONS, such as sslmode): for a second connection (ADBC reads, parallel maintenance)."""
     from urllib.parse import quote, urlencode
 
     d = connection.settings_dict
@@ -175,7 +190,7 @@ def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | 
         import adbc_driver_postgresql.dbapi as adbc_pg
 
         try:
-            with adbc_pg.connect(_adbc_uri(), autocommit=True) as conn, conn.cursor() as cur:
+            with adbc_pg.connect(libpq_uri(), autocommit=True) as conn, conn.cursor() as cur:
                 cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 for name, sql in queries.items():
                     cur.execute(sql)

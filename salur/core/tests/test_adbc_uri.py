@@ -19,7 +19,7 @@ def test_the_uri_carries_credentials_socket_and_libpq_options(monkeypatch):
     }
     for key, value in settings.items():
         monkeypatch.setitem(connection.settings_dict, key, value)
-    uri = bulk._adbc_uri()
+    uri = bulk.libpq_uri()
     assert uri.startswith("postgresql://app:p%40ss%3Aw%2Frd@:5433/salur%20db?")
     assert "sslmode=require" in uri
     assert "application_name=salur" in uri

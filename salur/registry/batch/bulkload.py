@@ -22,13 +22,14 @@ import io
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
 from django.db import connection
 
-from salur.core.bulk import copy_frame, is_postgres, qn
+from salur.core.bulk import copy_frame, is_postgres, qn, queued_writer
 
 COPY_ROWS_PER_BLOCK = 100_000
 T = TypeVar("T")
@@ -40,11 +41,14 @@ def _quoted(name: str) -> str:
 
 
 def _csv_blocks(frame: pl.DataFrame) -> Iterator[bytes]:
-    """CSV for COPY: strings quoted so that '' stays an empty string while an unquoted empty field is NULL."""
+    """CSV for COPY. Polars quotes only what needs it ("necessary") and always quotes an empty string, so that ''
+    stays an empty string while a null is an unquoted empty field (COPY's NULL); fewer quotes than quoting every
+    string ("non_numeric") make a sixth less text for the server to parse (measured: 1.89 s against 2.29 s for
+    963,847 members)."""
     for start in range(0, frame.height, COPY_ROWS_PER_BLOCK):
         buf = io.BytesIO()
         frame.slice(start, COPY_ROWS_PER_BLOCK).write_csv(
-            buf, include_header=False, quote_style="non_numeric", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
+            buf, include_header=False, quote_style="necessary", datetime_format="%Y-%m-%dT%H:%M:%S%.f%:z"
         )
         yield buf.getvalue()
 
@@ -53,7 +57,9 @@ def _copy_pg(raw_connection: Any, table: str, columns: Sequence[str], frame: pl.
     col_sql = ", ".join(_quoted(c) for c in columns)
     with (
         raw_connection.cursor() as cursor,
-        cursor.copy(f"COPY {_quoted(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)") as copy,
+        cursor.copy(
+            f"COPY {_quoted(table)} ({col_sql}) FROM STDIN WITH (FORMAT csv)", writer=queued_writer(cursor)
+        ) as copy,
     ):
         for block in _csv_blocks(frame):
             copy.write(block)
@@ -72,7 +78,8 @@ class FrameWriter:
         # would only contend with the validation (measured: no gain).
         self.background = is_postgres() if background is None else background
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: Future[Any] | None = None
+        # Work submitted and not yet waited for, in order (one worker thread runs it in that order).
+        self._pending: list[Future[Any]] = []
         self._raw: Any = None
         self.seconds_waited = 0.0
 
@@ -87,10 +94,10 @@ class FrameWriter:
         try:
             if exc_type is None:
                 self.wait()
-            elif self._pending is not None:
-                # The transaction is being rolled back: let the COPY end first (its own error does not matter).
-                self._pending.exception()
-                self._pending = None
+            else:
+                # The transaction is being rolled back: let the work in flight end first (its errors do not matter).
+                futures_wait(self._pending)
+                self._pending = []
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
@@ -104,18 +111,20 @@ class FrameWriter:
             with connection.wrap_database_errors:  # the driver's errors as Django's, on either path
                 copy_frame(table, frame, list(columns))
             return
-        self.wait()
-        self._pending = self._pool.submit(_copy_pg, self._raw, table, list(columns), frame)
+        self.wait()  # one chunk in flight: memory stays bounded by two chunks
+        self._pending.append(self._pool.submit(_copy_pg, self._raw, table, list(columns), frame))
 
     def call(self, work: Callable[[Any], T]) -> Callable[[], T]:
         """Run `work(raw_connection)` after the writes before it, in the worker thread (inline on SQLite, with
-        None); returns a function that waits for the result (errors as in `wait`)."""
+        None); returns a function that waits for the result (errors as in `wait`).
+
+        The work is queued behind the COPY in flight without waiting for it, so that the calling thread goes on
+        (reading and validating the next file) while the server finishes both."""
         if self._pool is None:
             value = work(None)
             return lambda: value
-        self.wait()
         future = self._pool.submit(work, self._raw)
-        self._pending = future
+        self._pending.append(future)
 
         def result() -> T:
             self.wait()
@@ -124,14 +133,18 @@ class FrameWriter:
         return result
 
     def wait(self) -> None:
-        """Block until the work in flight has finished; re-raise its error here."""
-        if self._pending is not None:
-            start = time.perf_counter()
-            pending, self._pending = self._pending, None
-            # The driver's errors become Django's (IntegrityError, ...), as for the writes of the calling thread.
-            with connection.wrap_database_errors:
-                pending.result()
-            self.seconds_waited += time.perf_counter() - start
+        """Block until the work in flight has finished; re-raise the first error here (after all of it ended, so
+        that nothing uses the connection any more when the caller rolls back)."""
+        if not self._pending:
+            return
+        start = time.perf_counter()
+        pending, self._pending = self._pending, []
+        futures_wait(pending)
+        self.seconds_waited += time.perf_counter() - start
+        # The driver's errors become Django's (IntegrityError, ...), as for the writes of the calling thread.
+        with connection.wrap_database_errors:
+            for future in pending:
+                future.result()
 
 
 def read_frame_raw(raw_connection: Any, sql: str, schema: dict[str, pl.DataType]) -> pl.DataFrame:
