@@ -217,5 +217,15 @@ def test_an_initial_load_killed_before_its_indexes_are_rebuilt_leaves_the_regist
         assert again.returncode == 1, again.stderr  # the worked example has rejected rows
         summary = json.loads(again.stdout)
         assert (summary["households"]["created"], summary["members"]["created"]) == (372, 1377)
+        if url.startswith("postgres"):
+            import psycopg
+
+            # Both tables analysed after the commit (the households over a second connection, at the same time).
+            with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+                analysed = conn.execute(
+                    "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                    " AND relname IN ('registry_household', 'registry_member') ORDER BY relname"
+                ).fetchall()
+            assert [r[0] for r in analysed] == ["registry_household", "registry_member"]
     finally:
         drop()  # type: ignore[operator]
