@@ -395,13 +395,8 @@ def nik_checks(ref: Reference, reference_date: pl.Expr) -> list[tuple[str, str, 
     female_nik = dd > 40
     day = pl.when(female_nik).then(dd - 40).otherwise(dd)
     born = pl.col("_tgl_lahir")
-    century = (born.dt.year() // 100) * 100
-    nik_date = pl.format(
-        "{}-{}-{}",
-        (century + yy.cast(pl.Int32, strict=False)).cast(pl.Utf8).str.zfill(4),
-        mm,
-        day.cast(pl.Utf8).str.zfill(2),
-    ).str.to_date("%Y-%m-%d", strict=False)
+    # The NIK's date agrees with the (valid) birth date in day, month and the year's last two digits; it is then a
+    # valid date itself, so no separate parse of the NIK's date is needed (that parse cost a third of the flags).
     same_date = (
         (day == born.dt.day())
         & (mm.cast(pl.Int32, strict=False) == born.dt.month())
@@ -420,7 +415,7 @@ def nik_checks(ref: Reference, reference_date: pl.Expr) -> list[tuple[str, str, 
         (
             "nik",
             "NIK_TGL_LAHIR",
-            nik_date.is_null() | ~same_date,
+            ~same_date.fill_null(False),
             _msg(schema.FLAG_MESSAGES["NIK_TGL_LAHIR"]),
         ),
         (
