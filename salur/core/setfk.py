@@ -60,6 +60,18 @@ class ForeignKeyGuard:
             f"FOREIGN KEY constraint failed: {self.table}.{self.column} -> {self.ref_table}.{self.ref_column}"
         )
 
+    def message(self) -> str:
+        return self._message()
+
+    def violations_sql(self, source: str) -> str:
+        """A query that returns a row when a row of `source` (the guarded table, or a partition of it being loaded
+        on its own: core/partitions.py) refers to nothing: the insert check, run once over a whole table."""
+        c, rt, rc = self.column, self.ref_table, self.ref_column
+        return (
+            f"SELECT 1 FROM {source} n LEFT JOIN {rt} r ON r.{rc} = n.{c}"
+            f" WHERE n.{c} IS NOT NULL AND r.{rc} IS NULL LIMIT 1"
+        )
+
     # PostgreSQL ---------------------------------------------------------------------------------------------------
     def postgresql_install(self) -> list[str]:
         t, c, rt, rc, n = self.table, self.column, self.ref_table, self.ref_column, self.name
@@ -178,6 +190,10 @@ GUARDS = (
     ForeignKeyGuard(
         "registry_household", "kode_wilayah", "regions_region", "kode", immutable=False, update_check="row"
     ),
+    # Rows of the tables partitioned by cycle on PostgreSQL (core/partitions.py), which no real foreign key can
+    # reference there: their primary key is (id, cycle_id).
+    ForeignKeyGuard("cycles_entitlementcomponent", "entitlement_id", "cycles_entitlement"),
+    ForeignKeyGuard("payments_verificationitem", "payment_id", "payments_payment"),
 )
 
 

@@ -95,7 +95,11 @@ class Entitlement(models.Model):
 class EntitlementComponent(models.Model):
     """A PKH component taken for a member of an eligible household (contract: PKH step 3)."""
 
-    entitlement = models.ForeignKey(Entitlement, on_delete=models.CASCADE, related_name="components")
+    # Checked set-based (core/setfk.py): on PostgreSQL entitlements are partitioned by cycle (core/partitions.py) and
+    # their primary key is (id, cycle_id), which no real foreign key on `id` alone can reference.
+    entitlement = models.ForeignKey(
+        Entitlement, on_delete=models.CASCADE, related_name="components", db_constraint=False
+    )
     nik = models.CharField(max_length=16)
     component = models.CharField(max_length=40)
     amount = models.BigIntegerField()  # rupiah per period

@@ -171,7 +171,9 @@ def _create(
         result.decisions, cycle_id=cycle.pk, program_code=program.code, period=period.code
     )
     with stages("write_entitlements"):
-        written = pipeline.write_entitlements(rows)
+        written = pipeline.write_entitlements(
+            rows, cycle_id=cycle.pk, program_code=program.code, period=period.code
+        )
     with stages("write_components"):
         components = pipeline.write_components(result.components, cycle_id=cycle.pk)
     with stages("snapshot_wait"):
@@ -257,7 +259,12 @@ def _create_santunan(*, actor: Any, program: Program, version: Any, period: e.Pe
         snapshot_sha256=digest,
     )
     pipeline.write_entitlements(
-        pipeline.entitlement_rows(decisions, cycle_id=cycle.pk, program_code=program.code, period=period.code)
+        pipeline.entitlement_rows(
+            decisions, cycle_id=cycle.pk, program_code=program.code, period=period.code
+        ),
+        cycle_id=cycle.pk,
+        program_code=program.code,
+        period=period.code,
     )
     claims_mark_paid(actor=actor, claim_ids=[int(i) for i in claims["claim_id"].to_list()], payment_ref=code)
     audit_record(

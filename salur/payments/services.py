@@ -17,6 +17,7 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from salur.core import partitions
 from salur.core.access import require
 from salur.core.approval import approval_record, approvals_for
 from salur.core.audit import audit_record
@@ -65,13 +66,16 @@ def _materialise_first_batch(
                         chunks.append(chunk)
                         yield chunk
 
-                written = copy_frames(
+                stream = files.first_batch_chunks(
+                    source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
+                )
+                # Into a partition of the cycle's own on PostgreSQL, indexed once and attached (core/partitions.py).
+                written = partitions.bulk_load(
                     files.PAYMENT_TABLE,
-                    kept(
-                        files.first_batch_chunks(
-                            source, cycle_id=cycle.pk, cycle_code=cycle.code, batch_id=batch.pk
-                        )
-                    ),
+                    cycle_id=cycle.pk,
+                    program_code=cycle.program.code,
+                    period=cycle.period,
+                    write=lambda target: copy_frames(target, kept(stream)),
                 )
                 rows = pl.concat(chunks) if chunks else pl.DataFrame()
             batch.payments = written
@@ -197,6 +201,11 @@ def followup_create(*, actor: Any, code: str) -> PaymentBatch:
             raise SalurError(
                 f"Tidak ada pembayaran gagal atau tidak diambil pada {cycle.code} yang perlu disusulkan"
             )
+        # Through the parent into the cycle's partition (made by batch 1; made here should batch 1 have been
+        # written some other way).
+        partitions.ensure_partition(
+            files.PAYMENT_TABLE, cycle.pk, program_code=cycle.program.code, period=cycle.period
+        )
         written = copy_frame(files.PAYMENT_TABLE, rows)
         batch.payments = written
         batch.total = int(rows["nominal"].sum())

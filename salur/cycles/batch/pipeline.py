@@ -4,7 +4,8 @@
    and normalised to the same types on SQLite and PostgreSQL;
 2. `snapshot_sha256`: the digest of exactly those inputs and the program config;
 3. compute: `programs.batch.entitlements.compute` (pure);
-4. `write_entitlements`, `write_components`: set-based writes with `copy_frame`.
+4. `write_entitlements`, `write_components`: set-based writes with `copy_frame` (the entitlements into the cycle's
+   own partition on PostgreSQL, core/partitions.py).
 
 The caller runs all steps in one transaction, so a crash at any step leaves nothing.
 """
@@ -25,6 +26,7 @@ import polars as pl
 from django.conf import settings
 from django.db import transaction
 
+from salur.core import partitions
 from salur.core.bulk import copy_frame, read_committed_frames, read_frame
 from salur.dataquality.selectors import cycle_exclusions
 from salur.dataquality.services import active_list_niks
@@ -103,12 +105,10 @@ def _sorted(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
         tie = tie & (step == 0)
     if frame.select(ordered.slice(1).all()).item():
         return frame
-    # Sort narrow (row number and keys), least significant key first with stable sorts, then gather the wide frame
-    # once: 3-4x faster than a multi-key sort of 4 million wide rows.
-    narrow = frame.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), *keys)
-    for k in reversed(keys):
-        narrow = narrow.sort(k, maintain_order=True)
-    return frame[narrow["_row"]]
+    # One contiguous chunk first: a frame read over ADBC arrives in dozens of record batches, and sorting (gathering)
+    # across them cost four times as much. Then one multi-key sort (measured on 3,853,303 members: rechunk 0.17 s and
+    # sort 0.58 s, where sorting a narrow frame of keys and gathering the wide one took 0.36 s + 3.29 s).
+    return frame.rechunk().sort(list(keys))
 
 
 def _extra(frame_sql: str, names: list[str], allowed: set[str], key: str) -> pl.DataFrame | None:
@@ -270,8 +270,16 @@ def entitlement_rows(
     )
 
 
-def write_entitlements(rows: pl.DataFrame) -> int:
-    return copy_frame(ENTITLEMENT_TABLE, rows)
+def write_entitlements(rows: pl.DataFrame, *, cycle_id: int, program_code: str, period: str) -> int:
+    """The cycle's entitlements; on PostgreSQL into a partition of the cycle's own, indexed once and then attached
+    (core/partitions.py)."""
+    return partitions.bulk_load(
+        ENTITLEMENT_TABLE,
+        cycle_id=cycle_id,
+        program_code=program_code,
+        period=period,
+        write=lambda target: copy_frame(target, rows),
+    )
 
 
 def write_components(components: pl.DataFrame, *, cycle_id: int) -> int:

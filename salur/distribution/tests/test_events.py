@@ -197,6 +197,7 @@ def test_the_batang_recap_of_342_recipients_with_parts_adding_to_341_is_flagged(
 
 
 def test_a_recap_that_adds_up_raises_no_recap_flag(programs, stocked, handayani, people):
+    from salur.core.partitions import ensure_partition
     from salur.cycles.models import Cycle, Entitlement
     from salur.programs.models import Program
 
@@ -217,6 +218,7 @@ def test_a_recap_that_adds_up_raises_no_recap_flag(programs, stocked, handayani,
         created_by=handayani,
         snapshot_sha256="0" * 64,
     )
+    ensure_partition("cycles_entitlement", cycle.pk, program_code="ATENSI", period="2024-04")
     for m in people[:2]:
         Entitlement.objects.create(
             cycle=cycle,

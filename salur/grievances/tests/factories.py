@@ -90,6 +90,7 @@ def make_staff(username: str, role: str, unit: Any) -> Any:
 
 def make_cycle(program_code: str, period: str, entitlements: list[tuple[Household, int]], actor: Any) -> Any:
     """A cycle with eligible entitlements (household, nominal), written directly (the computation is not under test)."""
+    from salur.core.partitions import ensure_partition
     from salur.cycles.models import Cycle, Entitlement
     from salur.programs.models import Program
     from salur.programs.services import catalogue_load_defaults
@@ -106,6 +107,9 @@ def make_cycle(program_code: str, period: str, entitlements: list[tuple[Househol
         total=sum(n for _, n in entitlements),
         snapshot_sha256="0" * 64,
     )
+    # Rows written one at a time need the cycle's partition on PostgreSQL (core/partitions.py).
+    for table in ("cycles_entitlement", "payments_payment"):
+        ensure_partition(table, cycle.pk, program_code=program_code, period=period)
     Entitlement.objects.bulk_create(
         Entitlement(
             cycle=cycle,
