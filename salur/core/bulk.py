@@ -194,7 +194,11 @@ def read_committed_frames(queries: dict[str, str]) -> dict[str, pl.DataFrame] | 
                 cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 for name, sql in queries.items():
                     cur.execute(sql)
-                    out[name] = pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[assignment]
+                    # One contiguous chunk: the driver hands dozens of record batches, and sorts and gathers across
+                    # them cost several times as much (core/bulk.py callers sort most of what they read).
+                    frame = pl.from_arrow(cur.fetch_arrow_table())
+                    assert isinstance(frame, pl.DataFrame)
+                    out[name] = frame.rechunk()
                 cur.execute("COMMIT")
         except Exception as exc:  # a second connection refused (auth, pooler, TLS): the slower, general path
             logging.getLogger("salur.core.bulk").warning(
