@@ -11,9 +11,10 @@ Two things make a national load fast:
   row, and one anti-join per foreign key instead of a trigger per row at commit. The rebuilt unique constraints
   and foreign keys are checked over the whole table, so nothing that the constraints forbid can get in. It needs
   an ACCESS EXCLUSIVE lock on the table (readers wait until the import commits), so the importer uses it only
-  for loads that are large relative to the table (see `importer.rebuild_indexes_for`). On SQLite only the
-  explicit indexes are rebuilt (UNIQUE and foreign keys belong to the table's definition there), and readers
-  are not held up: in WAL mode they go on reading the last committed state.
+  for loads that are large relative to the table (see `importer.rebuild_indexes_for`). On SQLite the explicit
+  indexes are rebuilt (UNIQUE and foreign keys in the table's definition stay) and the insert triggers of the
+  set-based foreign keys (core/setfk.py) are replaced by one check over the table; readers are not held up: in
+  WAL mode they go on reading the last committed state.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import polars as pl
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from salur.core.bulk import copy_frame, is_postgres, qn, queued_writer
 
@@ -194,6 +195,7 @@ class SecondaryIndexes:
     foreign_keys_to: tuple[str, ...] = ()
     constraints: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
     indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX statement)
+    guards: list[Any] = field(default_factory=list)  # SQLite: set-based foreign keys whose insert trigger is off
 
     def drop(self) -> None:
         if not is_postgres():
@@ -225,7 +227,11 @@ class SecondaryIndexes:
                 cursor.execute(f"DROP INDEX {qn(name)}")
 
     def _drop_sqlite(self) -> None:
-        """SQLite: the explicit indexes only (UNIQUE and foreign keys are part of the table's definition there)."""
+        """SQLite: the explicit indexes (UNIQUE and foreign keys in the table's definition stay), and the insert
+        triggers of the table's set-based foreign keys (core/setfk.py): a trigger program per inserted row cost 1.2 s
+        for 250,000 households; the restore checks the whole table once instead."""
+        from salur.core.setfk import GUARDS
+
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL"
@@ -235,6 +241,9 @@ class SecondaryIndexes:
             self.indexes = [(str(n), str(d)) for n, d in cursor.fetchall()]
             for name, _ in self.indexes:
                 cursor.execute(f"DROP INDEX {qn(name)}")
+            self.guards = [g for g in GUARDS if g.table == self.table]
+            for guard in self.guards:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {guard.name}_i")
 
     def restore(self, raw_connection: Any = None) -> None:
         """Build everything again with the same names and definitions (checked over the whole table).
@@ -252,7 +261,13 @@ class SecondaryIndexes:
         if not is_postgres():
             for _, statement in self.indexes:
                 cursor.execute(statement)
-            self.indexes = []
+            for guard in self.guards:
+                cursor.execute(guard.violations_sql(self.table))
+                if cursor.fetchone() is not None:
+                    raise IntegrityError(guard.message())
+                for statement in guard.sqlite_install():
+                    cursor.execute(statement)
+            self.indexes, self.guards = [], []
             return
         _run_pending_checks(cursor, self.table)
         for _, statement in self.indexes:

@@ -229,3 +229,31 @@ def test_an_initial_load_killed_before_its_indexes_are_rebuilt_leaves_the_regist
             assert [r[0] for r in analysed] == ["registry_household", "registry_member"]
     finally:
         drop()  # type: ignore[operator]
+
+
+def test_a_rebuilt_table_still_refuses_a_household_in_an_unknown_region():
+    """SQLite drops the region guard's insert trigger during a rebuild and checks the whole table once when it
+    restores; PostgreSQL keeps its statement trigger. Either way the row is refused and nothing changes."""
+    from salur.grievances.tests.factories import DESA_BATANG, make_household
+    from salur.registry.batch.bulkload import SecondaryIndexes
+
+    home = make_household(DESA_BATANG, ["Siti"])
+    copy_sql = (
+        "INSERT INTO registry_household (no_kk, kode_wilayah, alamat, rt, rw, luas_lantai_m2, jenis_lantai,"
+        " jenis_dinding, jenis_atap, sumber_air_minum, sumber_penerangan, bahan_bakar_memasak, fasilitas_bab,"
+        " status_rumah, daya_listrik_va, aset_kulkas, aset_motor, aset_mobil, aset_ac, aset_emas, aset_lahan, bank,"
+        " no_rekening, desil_sumber, tanggal_pendataan, flags, created_at, updated_at)"
+        " SELECT '9999999999999999', '9999999999', alamat, rt, rw, luas_lantai_m2, jenis_lantai, jenis_dinding,"
+        " jenis_atap, sumber_air_minum, sumber_penerangan, bahan_bakar_memasak, fasilitas_bab, status_rumah,"
+        " daya_listrik_va, aset_kulkas, aset_motor, aset_mobil, aset_ac, aset_emas, aset_lahan, bank, no_rekening,"
+        " desil_sumber, tanggal_pendataan, flags, created_at, updated_at FROM registry_household WHERE id = %s"
+    )
+    before = table_schema("registry_household")
+    indexes = SecondaryIndexes("registry_household")
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), transaction.atomic():
+        indexes.drop()
+        with connection.cursor() as cursor:
+            cursor.execute(copy_sql, [home.pk])
+        indexes.restore()
+    assert table_schema("registry_household") == before  # the guard's trigger is back (SQLite)
+    assert not Household.objects.filter(no_kk="9999999999999999").exists()
