@@ -195,7 +195,9 @@ class SecondaryIndexes:
     foreign_keys_to: tuple[str, ...] = ()
     constraints: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
     indexes: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX statement)
-    guards: list[Any] = field(default_factory=list)  # SQLite: set-based foreign keys whose insert trigger is off
+    guards: list[Any] = field(
+        default_factory=list
+    )  # SQLite: set-based foreign keys whose insert trigger is off
 
     def drop(self) -> None:
         if not is_postgres():
