@@ -227,6 +227,12 @@ def test_an_initial_load_killed_before_its_indexes_are_rebuilt_leaves_the_regist
                     " AND relname IN ('registry_household', 'registry_member') ORDER BY relname"
                 ).fetchall()
             assert [r[0] for r in analysed] == ["registry_household", "registry_member"]
+            with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn:
+                columns = conn.execute(
+                    "SELECT tablename || '.' || attname FROM pg_stats"
+                    " WHERE tablename IN ('registry_household', 'registry_member')"
+                ).fetchall()
+            assert {"registry_household.kode_wilayah", "registry_member.nik"} <= {r[0] for r in columns}
     finally:
         drop()  # type: ignore[operator]
 
