@@ -22,7 +22,10 @@ Layout on PostgreSQL (SQLite keeps plain tables with the same columns and the mo
 - foreign keys are the set-based guards of core/setfk.py on the parent, which fire for rows written through it; for
   a partition loaded on its own the same anti-joins run once, before it is attached. Row triggers of the parent
   (the guards' update checks) are cloned onto a partition when it is attached; statement triggers stay on the
-  parent.
+  parent;
+- making, indexing and attaching a partition is DDL, which needs the tables' owner: three SECURITY DEFINER functions
+  (migration core.0005: `salur_cycle_partition_create`, `_attach`, `_ensure`) do it for the application's role,
+  which owns nothing (docs/operations.md). They take a table of a fixed list, a cycle id and two literals.
 """
 
 from __future__ import annotations
@@ -86,16 +89,18 @@ def bulk_load(
 ) -> int:
     """Write one cycle's rows: `write(target)` appends them to the table named `target` and returns how many.
 
-    On PostgreSQL, with `table` partitioned and no rows of this cycle yet, `target` is a new table of the cycle's
-    own; then its indexes are built, its keys checked, its program and period fixed by a CHECK constraint, and it is
-    attached as the cycle's partition, all in the caller's transaction. Otherwise (SQLite, or the cycle has its
-    partition already) `target` is `table` itself and every row goes through its indexes and triggers.
+    On PostgreSQL, with `table` partitioned and no partition of this cycle yet, `target` is a new table of the
+    cycle's own; then its keys are checked, its indexes built, its program and period fixed by a CHECK constraint,
+    and it is attached as the cycle's partition, all in the caller's transaction. Otherwise (SQLite, or the cycle has
+    its partition already) `target` is `table` itself and every row goes through its indexes and triggers.
+
+    The steps that need the table's owner run in SECURITY DEFINER functions (migration core.0005), so the
+    application's own role needs no DDL rights (docs/operations.md).
     """
     spec = TABLES.get(table)
     if spec is None or not is_partitioned(table):
         return write(table)
-    part = spec.partition(cycle_id)
-    if _exists(part):
+    if _exists(spec.partition(cycle_id)):
         return write(table)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -107,22 +112,17 @@ def bulk_load(
         clock = now
 
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TABLE {part} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)"
-            f"{spec.storage}"
-        )
+        cursor.execute("SELECT salur_cycle_partition_create(%s, %s)", [table, int(cycle_id)])
+        part = cursor.fetchone()[0]
         written = write(part)
         lap("write")
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for statement in _partition_index_statements(table, part):
-            cursor.execute(statement)
-        lap("indexes")
         _check_keys(table, part)
         lap("keys")
-        # Validated here by one scan; ATTACH then finds the partition constraint proven and scans nothing.
-        cursor.execute(_cycle_check(part, cycle_id, program_code, period))
-        cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {part} FOR VALUES IN ({int(cycle_id)})")
-        lap("attach")
+        cursor.execute(
+            "SELECT salur_cycle_partition_attach(%s, %s, %s, %s)",
+            [table, int(cycle_id), program_code, period],
+        )
+        lap("indexes_attach")
     log.info("partition %s: %d rows, timings (s): %s", part, written, timings)
     return written
 
@@ -130,16 +130,13 @@ def bulk_load(
 def ensure_partition(table: str, cycle_id: int, *, program_code: str, period: str) -> None:
     """The cycle's (empty) partition, when it has none: before rows are written one at a time through the parent."""
     spec = TABLES.get(table)
-    if spec is None or not is_partitioned(table):
-        return
-    part = spec.partition(cycle_id)
-    if _exists(part):
+    if spec is None or not is_partitioned(table) or _exists(spec.partition(cycle_id)):
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TABLE {part} PARTITION OF {table} FOR VALUES IN ({int(cycle_id)}){spec.storage}"
+            "SELECT salur_cycle_partition_ensure(%s, %s, %s, %s)",
+            [table, int(cycle_id), program_code, period],
         )
-        cursor.execute(_cycle_check(part, cycle_id, program_code, period))
 
 
 def _exists(name: str) -> bool:
@@ -149,38 +146,12 @@ def _exists(name: str) -> bool:
 
 
 def _cycle_check(part: str, cycle_id: int, program_code: str, period: str) -> str:
+    """The CHECK constraint of a cycle's partition (the migrations' conversion; the functions of core.0005 make the
+    same one)."""
     return (
         f"ALTER TABLE {part} ADD CONSTRAINT {part}_cycle CHECK ({KEY} = {int(cycle_id)}"
         f" AND program_code = {_literal(program_code)} AND period = {_literal(period)})"
     )
-
-
-def _partition_index_statements(parent: str, part: str) -> list[str]:
-    """Statements that give `part` an index matching each index of `parent` (so ATTACH adopts them): constraints
-    (primary key, unique) as constraints, the other indexes as indexes, each built once over the loaded rows."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(x.indexrelid), c.contype, pg_get_constraintdef(c.oid)"
-            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-            " LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid"
-            " WHERE x.indrelid = %s::regclass ORDER BY i.relname",
-            [parent],
-        )
-        rows = cursor.fetchall()
-    statements = []
-    for n, (_, indexdef, contype, condef) in enumerate(rows):
-        name = f"{part}_i{n}"
-        if contype in ("p", "u"):
-            statements.append(f"ALTER TABLE {part} ADD CONSTRAINT {name} {condef}")
-        else:
-            statements.append(
-                re.sub(
-                    r"^CREATE (UNIQUE )?INDEX \S+ ON (ONLY )?\S+ ",
-                    rf"CREATE \1INDEX {name} ON {part} ",
-                    indexdef,
-                )
-            )
-    return statements
 
 
 def _check_keys(parent: str, part: str) -> None:

@@ -33,6 +33,7 @@ def irreversible(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("cycles", "0004_entitlement_household_first"),
+        ("core", "0005_cycle_partition_functions"),
         ("programs", "0001_initial"),
         ("registry", "0004_set_based_region_key_and_single_key_indexes"),
     ]

@@ -7,6 +7,7 @@ import json
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from salur.core.audit import audit_verify
 from salur.core.errors import CommandFailed
@@ -170,6 +171,17 @@ def test_a_user_who_is_not_admin_pusat_is_refused_and_nothing_changes(golden_cyc
     assert (*_state(), AuditEntry.objects.count()) == before
 
 
+def _partitions() -> int:
+    """Tables of the entitlements' partitions (core/partitions.py; none on SQLite)."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE 'cycles\\_entitlement\\_c%%'"
+        )
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.django_db
 def test_a_crash_while_writing_leaves_no_cycle_and_no_entitlement(
     golden_cycle_inputs, monkeypatch, settings, tmp_path
@@ -179,6 +191,7 @@ def test_a_crash_while_writing_leaves_no_cycle_and_no_entitlement(
     settings.VAR_DIR = tmp_path / "var"
 
     audit_before = AuditEntry.objects.count()
+    partitions_before = _partitions()
 
     def crash(*args, **kwargs):
         raise RuntimeError("mati di tengah jalan")
@@ -190,11 +203,13 @@ def test_a_crash_while_writing_leaves_no_cycle_and_no_entitlement(
 
     assert _state() == (0, 0, 0)
     assert AuditEntry.objects.count() == audit_before
+    assert _partitions() == partitions_before  # the cycle's partition (PostgreSQL) went with the transaction
     snapshots = tmp_path / "var" / "snapshots"
     assert not snapshots.exists() or not any(snapshots.iterdir())  # no frozen inputs of a cycle that is not
     monkeypatch.undo()
     call_command("cycle_create", program="PKH", period="2024-T2", json=True)
     assert Cycle.objects.filter(code="PKH-2024-T2").count() == 1
+    assert _partitions() == partitions_before + (connection.vendor == "postgresql")
 
 
 @pytest.mark.django_db

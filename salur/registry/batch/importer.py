@@ -314,9 +314,26 @@ def rebuild_indexes_for(incoming_members: int, existing: int) -> bool:
     own files keeps the indexes and the readers); `always`; `never`.
     """
     mode = os.environ.get("SALUR_IMPORT_REBUILD_INDEXES", "auto")
-    if mode in ("always", "never"):
-        return mode == "always"
+    if mode == "never" or not _owns_registry():
+        return False
+    if mode == "always":
+        return True
     return incoming_members >= 2 * existing
+
+
+def _owns_registry() -> bool:
+    """Whether this connection may drop and create the registry's indexes: on PostgreSQL only the tables' owner
+    may, and production runs the application as a role that owns no table (docs/operations.md), whose imports then
+    keep the indexes (slower for a national load, and nothing is locked)."""
+    if not is_postgres():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT bool_and(pg_has_role(current_user, relowner, 'USAGE')) FROM pg_class"
+            " WHERE oid IN (%s::regclass, %s::regclass)",
+            [HOUSEHOLD_TABLE, MEMBER_TABLE],
+        )
+        return bool(cursor.fetchone()[0])
 
 
 def foreign_keys_for(entity: str, keys: pl.Series, prefixes: tuple[str, ...]) -> pl.Series | None:
