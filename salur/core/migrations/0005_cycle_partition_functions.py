@@ -39,7 +39,9 @@ DECLARE
 BEGIN
   EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED)%s',
                  part, parent, salur_cycle_partition_storage(parent));
-  EXECUTE format('GRANT SELECT, INSERT ON %I TO %I', part, session_user);
+  IF NOT pg_has_role(session_user, current_user, 'USAGE') THEN  -- the application's role, not the owner
+    EXECUTE format('GRANT SELECT, INSERT ON %I TO %I', part, session_user);
+  END IF;
   RETURN part;
 END $fn$""",
     # Indexes like the parent's (built once each by sorting), the cycle's CHECK constraint, then the attach.
@@ -70,7 +72,9 @@ BEGIN
   END LOOP;
   PERFORM salur_cycle_partition_check(part, cycle_id, program_code, period);
   EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES IN (%s)', parent, part, cycle_id);
-  EXECUTE format('REVOKE INSERT ON %I FROM %I', part, session_user);
+  IF NOT pg_has_role(session_user, current_user, 'USAGE') THEN  -- rows go through the parent from now on
+    EXECUTE format('REVOKE INSERT ON %I FROM %I', part, session_user);
+  END IF;
 END $fn$""",
     # An empty partition, attached at once (rows written one at a time through the parent).
     """
