@@ -46,20 +46,18 @@ KEY = "cycle_id"
 
 @dataclass(frozen=True)
 class Partitioned:
+    """A table partitioned by cycle. Its partitions' storage (fillfactor 50 for payments, room for in-place status
+    updates) and CHECK constraint are made by the functions of migration core.0005, the one place that knows them."""
+
     table: str
-    fillfactor: int | None = None  # payments: room for the in-place (HOT) status updates
 
     def partition(self, cycle_id: int) -> str:
         return f"{self.table}_c{int(cycle_id)}"
 
-    @property
-    def storage(self) -> str:
-        return f" WITH (fillfactor = {int(self.fillfactor)})" if self.fillfactor else ""
-
 
 TABLES = {
     "cycles_entitlement": Partitioned("cycles_entitlement"),
-    "payments_payment": Partitioned("payments_payment", fillfactor=50),
+    "payments_payment": Partitioned("payments_payment"),
 }
 
 
@@ -70,13 +68,6 @@ def is_partitioned(table: str) -> bool:
         cursor.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", [table])
         row = cursor.fetchone()
     return bool(row) and row[0] == "p"
-
-
-def _literal(value: str) -> str:
-    """A text literal for DDL (CHECK constraints take no bound parameters): a program code or a period."""
-    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", value):
-        raise ValueError(f"unexpected value for a partition constraint: {value!r}")
-    return "'" + value + "'"
 
 
 def bulk_load(
@@ -143,15 +134,6 @@ def _exists(name: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
         return bool(cursor.fetchone()[0])
-
-
-def _cycle_check(part: str, cycle_id: int, program_code: str, period: str) -> str:
-    """The CHECK constraint of a cycle's partition (the migrations' conversion; the functions of core.0005 make the
-    same one)."""
-    return (
-        f"ALTER TABLE {part} ADD CONSTRAINT {part}_cycle CHECK ({KEY} = {int(cycle_id)}"
-        f" AND program_code = {_literal(program_code)} AND period = {_literal(period)})"
-    )
 
 
 def _check_keys(parent: str, part: str) -> None:
@@ -253,9 +235,10 @@ def convert(
         )
         cycles = cursor.fetchall()
     for cycle_id, code, period in cycles:
-        part = spec.partition(cycle_id)
-        run(f"CREATE TABLE {part} PARTITION OF {t} FOR VALUES IN ({int(cycle_id)}){spec.storage}")
-        run(_cycle_check(part, cycle_id, code, period))
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT salur_cycle_partition_ensure(%s, %s, %s, %s)", [t, int(cycle_id), code, period]
+            )
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"

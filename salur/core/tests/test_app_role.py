@@ -17,6 +17,7 @@ import pytest
 from django.db import connection
 
 from salur.accounts.models import Role
+from salur.cycles.models import Cycle
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
@@ -100,6 +101,8 @@ def test_the_apps_role_imports_creates_approves_exports_and_reconciles(
         cursor.execute(
             "SELECT c.relname, pg_get_userbyid(c.relowner) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
             " WHERE i.inhparent IN ('cycles_entitlement'::regclass, 'payments_payment'::regclass)"
+            " AND c.relname LIKE %s",
+            [f"%\\_c{Cycle.objects.get(code='SEMBAKO-2024-05').pk}"],
         )
         partitions = cursor.fetchall()
     # Both partitions of the cycle exist, made by the functions under the tables' owner, not by the app's role.
